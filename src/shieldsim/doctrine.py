@@ -1,0 +1,516 @@
+"""Shot doctrine, kill probabilities, the battle manager and its Monte Carlo.
+
+Pure numpy, no flight physics: the geometry (``engagement.py``) says how many sequential
+shot opportunities each battery has against each threat; this module says how many
+interceptors are fired, at what, and with what chance of a kill.
+
+Model
+-----
+* Each interceptor kills the object it is fired at independently with the single-shot
+  kill probability (SSPK) p; a salvo of n kills it with 1 - (1 - p)^n.
+* Doctrine ``salvo`` fires one salvo of ``salvo_size`` at the threat's first opportunity
+  whose battery still has interceptors. Doctrine ``shoot-look-shoot`` fires a salvo,
+  assesses the kill perfectly, and fires again at the next opportunity while the warhead
+  survives, the inventory lasts and ``max_shots_per_threat`` allows. Over k
+  opportunities with no inventory limit: P_kill = 1 - (1 - p)^(s k), and the expected
+  number of interceptors is the truncated geometric sum s (1 - q^k) / (1 - q) with
+  q = (1 - p)^s (Wilkening, "A Simple Model for Calculating Ballistic Missile Defense
+  Effectiveness", Science & Global Security 8 (2000) 183-215, recalled).
+* A salvo is cut to what the battery has left and to the threat's remaining allowance
+  (the last interceptors are still fired).
+* Decoys: a threat is a cloud of one warhead and d decoys the defence cannot tell apart
+  by kinematics (UCS/MIT, Sessler et al., *Countermeasures*, April 2000: anti-simulation
+  balloons; JASON 2010, JSR-10-620: the offense can field countermeasures the defense
+  cannot handle at reasonable marginal cost; see parameters.md B.4). At each shot the
+  discrimination picks the warhead with probability p_d and a decoy otherwise, wasting
+  the salvo; with d = 0 there is nothing to confuse. ``discrimination="per-look"``
+  draws this afresh at every look (independent sensor looks: optimistic);
+  ``"persistent"`` draws once per threat, so a warhead mistaken for a decoy is mistaken
+  at every look (the anti-simulation case: P_kill <= p_d however many shots). A salvo at
+  a decoy destroys the decoy; perfect kill assessment then sees the warhead still flying.
+* Battle manager: the opportunities of a threat at different batteries are taken as
+  sequential (layered defence: the earliest battery's looks first, then the next one's);
+  if two batteries' battle spaces overlap in time, pass the merged count at one of them.
+  Engagements are processed in time order across the raid (earliest-first greedy; ties
+  by priority, then threat index), so every threat's first salvo is fired before a
+  second look at any threat when all opportunities coincide. Inventories are finite and
+  never shared between batteries.
+* Monte Carlo is vectorised over trials: one pass over the engagement events (threats x
+  opportunities, a handful), numpy over the trial axis. Confidence intervals of
+  probabilities are Wilson score intervals (E. B. Wilson, JASA 22 (1927) 209-212); of
+  means, normal intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+
+from .errors import ScenarioError
+
+DOCTRINE_KINDS = ("salvo", "shoot-look-shoot")
+DISCRIMINATION_MODELS = ("per-look", "persistent")
+
+
+def _probability(field: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ScenarioError(field, f"must be a probability in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _count(field: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ScenarioError(field, f"must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Doctrine:
+    """How a battery fires at a threat.
+
+    Attributes
+    ----------
+    kind : ``"salvo"`` (one salvo at the first opportunity) or ``"shoot-look-shoot"``
+        (fire, assess, fire again while the battle space and the inventory allow).
+    salvo_size : interceptors fired together at one opportunity.
+    sspk : single-shot kill probability of one interceptor against the object it is fired at.
+    p_discriminate : probability that a look picks the warhead out of its decoys.
+    kill_assessment_s : time from an intercept to a kill assessment that permits the next
+        shot, s; ``engagement.py`` uses it to count the opportunities in a battle space.
+    max_shots_per_threat : most interceptors committed to one threat; None = no limit.
+    discrimination : ``"per-look"`` (independent at every look) or ``"persistent"``
+        (one draw per threat).
+    """
+
+    kind: str
+    salvo_size: int
+    sspk: float
+    p_discriminate: float = 1.0
+    kill_assessment_s: float = 0.0
+    max_shots_per_threat: int | None = None
+    discrimination: str = "per-look"
+
+    def __post_init__(self):
+        if self.kind not in DOCTRINE_KINDS:
+            raise ScenarioError("doctrine.kind", f"must be one of {', '.join(DOCTRINE_KINDS)}, got {self.kind!r}")
+        _count("doctrine.salvo_size", self.salvo_size, 1)
+        _probability("doctrine.sspk", self.sspk)
+        _probability("doctrine.p_discriminate", self.p_discriminate)
+        ka = self.kill_assessment_s
+        if isinstance(ka, bool) or not isinstance(ka, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(ka) or ka < 0:
+            raise ScenarioError("doctrine.kill_assessment_s", f"must be a finite time >= 0 s, got {ka!r}")
+        if self.max_shots_per_threat is not None:
+            _count("doctrine.max_shots_per_threat", self.max_shots_per_threat, self.salvo_size)
+        if self.discrimination not in DISCRIMINATION_MODELS:
+            raise ScenarioError("doctrine.discrimination",
+                                f"must be one of {', '.join(DISCRIMINATION_MODELS)}, got {self.discrimination!r}")
+
+
+# --- closed forms ---------------------------------------------------------------------
+
+def p_kill_salvo(p: float | np.ndarray, n: int | np.ndarray) -> float | np.ndarray:
+    """Kill probability of n independent interceptors of SSPK p: 1 - (1 - p)^n."""
+    return 1.0 - (1.0 - np.asarray(p, dtype=float)) ** np.asarray(n)
+
+
+def aim_probability(p_discriminate: float, decoys: int) -> float:
+    """Probability that a salvo is fired at the warhead: p_d with decoys, 1 without."""
+    return 1.0 if decoys == 0 else float(p_discriminate)
+
+
+def salvo_sizes(salvo_size: int, opportunities: int, inventory: int | None = None,
+                max_shots: int | None = None) -> np.ndarray:
+    """Interceptors in each successive salvo at one threat if every salvo misses.
+
+    Salvo j fires min(s, what is left of inventory and allowance); zeros once exhausted.
+    """
+    limit = min(x for x in (inventory, max_shots, salvo_size * opportunities) if x is not None)
+    j = np.arange(opportunities)
+    return np.clip(limit - salvo_size * j, 0, salvo_size)
+
+
+def _salvo_success(sspk: float, sizes: np.ndarray, aim: float) -> np.ndarray:
+    return np.where(sizes > 0, aim * (1.0 - (1.0 - sspk) ** sizes), 0.0)
+
+
+def p_kill_shoot_look_shoot(sspk: float, salvo_size: int, opportunities: int, *, inventory: int | None = None,
+                            max_shots: int | None = None, p_discriminate: float = 1.0, decoys: int = 0,
+                            discrimination: str = "per-look") -> float:
+    """Kill probability of shoot-look-shoot with perfect kill assessment against one threat.
+
+    Without decoys or limits it is 1 - (1 - p)^(s k). Salvo sizes follow ``salvo_sizes``.
+    Per-look discrimination: 1 - prod_j (1 - a (1 - (1-p)^n_j)) with a = p_d;
+    persistent: a (1 - (1 - p)^(sum n_j)).
+    """
+    sizes = salvo_sizes(salvo_size, opportunities, inventory, max_shots)
+    aim = aim_probability(p_discriminate, decoys)
+    if discrimination == "persistent":
+        return float(aim * (1.0 - (1.0 - sspk) ** sizes.sum()))
+    return float(1.0 - np.prod(1.0 - _salvo_success(sspk, sizes, aim)))
+
+
+def expected_interceptors_shoot_look_shoot(sspk: float, salvo_size: int, opportunities: int, *,
+                                           inventory: int | None = None, max_shots: int | None = None,
+                                           p_discriminate: float = 1.0, decoys: int = 0,
+                                           discrimination: str = "per-look") -> float:
+    """Expected interceptors fired by shoot-look-shoot at one threat (truncated geometric law).
+
+    E = sum_j n_j P(warhead survives salvos 0..j-1). Without limits and decoys this is
+    s (1 - q^k) / (1 - q), q = (1 - p)^s (s k when q = 1).
+    """
+    sizes = salvo_sizes(salvo_size, opportunities, inventory, max_shots)
+    aim = aim_probability(p_discriminate, decoys)
+    if discrimination == "persistent":
+        fail = (1.0 - sspk) ** sizes
+        reach = np.concatenate(([1.0], np.cumprod(fail)[:-1]))
+        return float(aim * np.sum(sizes * reach) + (1.0 - aim) * sizes.sum())
+    fail = 1.0 - _salvo_success(sspk, sizes, aim)
+    reach = np.concatenate(([1.0], np.cumprod(fail)[:-1]))
+    return float(np.sum(sizes * reach))
+
+
+def wilson_interval(successes: np.ndarray | int, n: int, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion (Wilson 1927). Returns (low, high)."""
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    phat = np.asarray(successes, dtype=float) / n
+    denom = 1.0 + z * z / n
+    centre = (phat + z * z / (2.0 * n)) / denom
+    half = z / denom * np.sqrt(phat * (1.0 - phat) / n + z * z / (4.0 * n * n))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def _mean_interval(x: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    sd = x.std(axis=0, ddof=1) if n > 1 else np.zeros_like(mean)
+    half = z * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+# --- battle manager ------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """The battle manager's engagement events, in the order they are worked.
+
+    One event per (threat, opportunity): ``threat`` and ``battery`` indices, ``slot`` (the
+    threat's 0-based opportunity number) and ``time_s`` (nominal time used for ordering;
+    the slot number when no times were given). ``shot_opportunities[i]`` counts threat i's.
+    """
+
+    threat: np.ndarray
+    battery: np.ndarray
+    slot: np.ndarray
+    time_s: np.ndarray
+    shot_opportunities: np.ndarray
+    n_batteries: int
+
+    @property
+    def n_threats(self) -> int:
+        return int(self.shot_opportunities.shape[0])
+
+
+def _opportunity_array(opportunities: Any) -> np.ndarray:
+    opp = np.asarray(opportunities)
+    if opp.ndim == 1:
+        opp = opp[:, None]
+    if opp.ndim != 2:
+        raise ScenarioError("opportunities", f"must be a (threats, batteries) array, got shape {opp.shape}")
+    if opp.size and (not np.issubdtype(opp.dtype, np.integer) and not np.all(opp == np.round(opp))):
+        raise ScenarioError("opportunities", "must be whole numbers of shot opportunities")
+    if opp.size and opp.min() < 0:
+        raise ScenarioError("opportunities", "must be >= 0 (0 = not engageable)")
+    return opp.astype(np.int64)
+
+
+def _broadcast(field: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.broadcast_to(np.asarray(value, dtype=float), shape)
+    except (TypeError, ValueError):
+        raise ScenarioError(field, f"must be numbers of shape {shape}") from None
+
+
+def plan(opportunities: Any, *, times_s: Any = None, priority: Any = None,
+         kill_assessment_s: float = 0.0) -> Schedule:
+    """Order the engagement events of a raid.
+
+    Parameters
+    ----------
+    opportunities : (n_threats, n_batteries) int, sequential shot opportunities of each
+        battery against each threat (0 = not engageable).
+    times_s : (n_threats, n_batteries) float, optional: time of each battery's first
+        opportunity against each threat (seconds after the threat's launch, or any common
+        clock). A battery's later looks are spaced by ``kill_assessment_s``. Without times,
+        events are worked in rounds (every threat's first opportunity, then every second...).
+    priority : (n_threats,), optional: higher is engaged first among simultaneous events.
+    kill_assessment_s : spacing of successive looks of one battery, s.
+    """
+    opp = _opportunity_array(opportunities)
+    n_threats, n_batteries = opp.shape
+    times = np.zeros(opp.shape) if times_s is None else _broadcast("times_s", times_s, opp.shape)
+    if np.any(~np.isfinite(times) & (opp > 0)):
+        raise ScenarioError("times_s", "every engageable (threat, battery) pair needs a finite time")
+    prio = np.zeros(n_threats) if priority is None else _broadcast("priority", priority, (n_threats,))
+    if np.any(~np.isfinite(prio)):
+        raise ScenarioError("priority", "must be finite numbers")
+
+    events = []  # (threat, battery, slot, time)
+    for i in range(n_threats):
+        engageable = np.flatnonzero(opp[i] > 0)
+        k, last = 0, -math.inf
+        for b in engageable[np.lexsort((engageable, times[i, engageable]))]:
+            for j in range(opp[i, b]):
+                t = max(times[i, b] + j * kill_assessment_s, last) if times_s is not None else float(k)
+                events.append((i, b, k, t))
+                last, k = t, k + 1
+    ev = np.array(events, dtype=float).reshape(-1, 4)
+    threat_a, battery_a, slot_a = (ev[:, c].astype(np.int64) for c in range(3))
+    time_a = ev[:, 3]
+    order = np.lexsort((slot_a, threat_a, -prio[threat_a], time_a))
+    return Schedule(threat=threat_a[order], battery=battery_a[order], slot=slot_a[order], time_s=time_a[order],
+                    shot_opportunities=opp.sum(axis=1), n_batteries=n_batteries)
+
+
+def _inventory_array(inventories: Any, n_batteries: int) -> np.ndarray:
+    inv = np.atleast_1d(np.asarray(inventories))
+    if inv.shape != (n_batteries,):
+        raise ScenarioError("inventories", f"needs one inventory per battery ({n_batteries}), got shape {inv.shape}")
+    if inv.size and (not np.all(inv == np.round(inv)) or inv.min() < 0):
+        raise ScenarioError("inventories", "must be whole numbers >= 0")
+    return inv.astype(np.int64)
+
+
+def _engage(schedule: Schedule, inventories: np.ndarray, doctrine: Doctrine, n_trials: int, kill) -> tuple:
+    """Work the schedule for all trials at once; ``kill(event, n_fired)`` -> bool (n_trials,).
+
+    State arrays are (n_threats, n_trials) so that a threat's row is contiguous.
+    """
+    nt = schedule.n_threats
+    inv = np.repeat(inventories[:, None], n_trials, axis=1)
+    alive = np.ones((nt, n_trials), dtype=bool)
+    fired = np.zeros((nt, n_trials), dtype=bool)
+    used = np.zeros((nt, n_trials), dtype=np.int64)
+    cap = doctrine.max_shots_per_threat
+    s = doctrine.salvo_size
+    once = doctrine.kind == "salvo"
+    for e in range(schedule.threat.shape[0]):
+        i, b = schedule.threat[e], schedule.battery[e]
+        n = np.minimum(inv[b], s)
+        if cap is not None:
+            n = np.minimum(n, cap - used[i])
+        ok = alive[i] & (n > 0)
+        if once:
+            ok &= ~fired[i]
+        n = np.where(ok, n, 0)
+        inv[b] -= n
+        used[i] += n
+        fired[i] |= ok
+        alive[i] &= ~(kill(e, n) & ok)
+    return ~alive, used, fired
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    """Deterministic view of the battle manager: what is fired if every shot misses.
+
+    ``first_battery[i]``: battery of threat i's first salvo (-1: never engaged);
+    ``first_salvo[i]``: interceptors in it; ``max_interceptors[i]``: interceptors it draws
+    if all its shots miss (the whole commitment under ``salvo``, the worst case under
+    shoot-look-shoot); ``p_kill_first_salvo[i]``: kill probability of the first salvo,
+    which is threat i's kill probability under the ``salvo`` doctrine.
+    """
+
+    first_battery: np.ndarray
+    first_salvo: np.ndarray
+    max_interceptors: np.ndarray
+    p_kill_first_salvo: np.ndarray
+
+
+def assign(opportunities: Any, inventories: Any, doctrine: Doctrine, *, times_s: Any = None, priority: Any = None,
+           decoys: Any = 0) -> Assignment:
+    """Battle manager without chance: the salvos it commits, assuming every shot misses."""
+    sched = plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
+    inv = _inventory_array(inventories, sched.n_batteries)
+    nt = sched.n_threats
+    first_battery = np.full(nt, -1, dtype=np.int64)
+    first_salvo = np.zeros(nt, dtype=np.int64)
+    fired_before = np.zeros(nt, dtype=bool)
+
+    def never(e, n):
+        i = sched.threat[e]
+        if n[0] > 0 and not fired_before[i]:
+            first_battery[i], first_salvo[i], fired_before[i] = sched.battery[e], n[0], True
+        return np.zeros(n.shape, dtype=bool)
+
+    _, used, _ = _engage(sched, inv, doctrine, 1, never)
+    d = _decoy_array(decoys, nt)
+    aim = np.where(d > 0, doctrine.p_discriminate, 1.0)
+    p_first = np.where(first_salvo > 0, aim * p_kill_salvo(doctrine.sspk, first_salvo), 0.0)
+    return Assignment(first_battery=first_battery, first_salvo=first_salvo, max_interceptors=used[:, 0],
+                      p_kill_first_salvo=p_first)
+
+
+def _decoy_array(decoys: Any, n_threats: int) -> np.ndarray:
+    d = np.broadcast_to(np.asarray(decoys), (n_threats,))
+    if d.size and (not np.all(d == np.round(d)) or d.min() < 0):
+        raise ScenarioError("decoys", "must be whole numbers >= 0")
+    return d.astype(np.int64)
+
+
+# --- Monte Carlo ---------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """Monte Carlo outcome of a raid: arrays of shape (n_trials, n_threats).
+
+    ``killed``: the warhead was destroyed; ``interceptors_used``: interceptors fired at the
+    threat (at its warhead or its decoys); ``engaged``: at least one salvo was fired.
+    """
+
+    killed: np.ndarray
+    interceptors_used: np.ndarray
+    engaged: np.ndarray
+
+    @property
+    def n_trials(self) -> int:
+        return int(self.killed.shape[0])
+
+    @property
+    def n_threats(self) -> int:
+        return int(self.killed.shape[1])
+
+    @property
+    def p_kill(self) -> np.ndarray:
+        """Per threat: probability that its warhead is destroyed."""
+        return self.killed.mean(axis=0)
+
+    @property
+    def p_leak(self) -> np.ndarray:
+        """Per threat: probability that its warhead gets through."""
+        return 1.0 - self.p_kill
+
+    @property
+    def p_engaged(self) -> np.ndarray:
+        return self.engaged.mean(axis=0)
+
+    @property
+    def p_no_leak(self) -> float:
+        """Probability that no warhead of the raid gets through."""
+        return float(self.killed.all(axis=1).mean())
+
+    @property
+    def leakers(self) -> np.ndarray:
+        """(n_trials,) number of warheads that got through."""
+        return self.n_threats - self.killed.sum(axis=1)
+
+    @property
+    def expected_leakers(self) -> float:
+        return float(self.leakers.mean())
+
+    @property
+    def interceptors_used_mean(self) -> np.ndarray:
+        """Per threat: mean interceptors fired at it."""
+        return self.interceptors_used.mean(axis=0)
+
+    def p_kill_ci(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Wilson interval of ``p_kill`` per threat: (low, high)."""
+        return wilson_interval(self.killed.sum(axis=0), self.n_trials, confidence)
+
+    def p_leak_ci(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        low, high = self.p_kill_ci(confidence)
+        return 1.0 - high, 1.0 - low
+
+    def p_no_leak_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        low, high = wilson_interval(int(self.killed.all(axis=1).sum()), self.n_trials, confidence)
+        return float(low), float(high)
+
+    def expected_leakers_ci(self, confidence: float = 0.95) -> tuple[float, float]:
+        low, high = _mean_interval(self.leakers[:, None].astype(float), confidence)
+        return float(low[0]), float(high[0])
+
+    def interceptors_used_mean_ci(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        return _mean_interval(self.interceptors_used.astype(float), confidence)
+
+    def to_dict(self, confidence: float = 0.95) -> dict[str, Any]:
+        """JSON-ready summary: raid figures and one record per threat (index order)."""
+        kl, kh = self.p_kill_ci(confidence)
+        ul, uh = self.interceptors_used_mean_ci(confidence)
+        p_kill, used, engaged = self.p_kill, self.interceptors_used_mean, self.p_engaged
+        return {
+            "trials": self.n_trials,
+            "confidence": confidence,
+            "p_no_leak": self.p_no_leak,
+            "p_no_leak_ci": list(self.p_no_leak_ci(confidence)),
+            "expected_leakers": self.expected_leakers,
+            "expected_leakers_ci": list(self.expected_leakers_ci(confidence)),
+            "threats": [
+                {
+                    "threat": i,
+                    "p_kill": float(p_kill[i]),
+                    "p_kill_ci": [float(kl[i]), float(kh[i])],
+                    "p_leak": float(1.0 - p_kill[i]),
+                    "p_engaged": float(engaged[i]),
+                    "interceptors_used_mean": float(used[i]),
+                    "interceptors_used_mean_ci": [float(ul[i]), float(uh[i])],
+                }
+                for i in range(self.n_threats)
+            ],
+        }
+
+    def to_frame(self, confidence: float = 0.95):
+        """Per-threat summary as a pandas DataFrame."""
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict(confidence)["threats"])
+
+
+def simulate(opportunities: Any, inventories: Any, doctrine: Doctrine, n_trials: int, rng: np.random.Generator,
+             decoys: Any = 0, *, times_s: Any = None, priority: Any = None) -> Outcome:
+    """Monte Carlo of a raid against batteries with finite inventories.
+
+    Parameters
+    ----------
+    opportunities : (n_threats, n_batteries) int, sequential shot opportunities (0 = not
+        engageable); a 1-D array is one battery.
+    inventories : (n_batteries,) int, interceptors at each battery.
+    doctrine : the shot doctrine.
+    n_trials : number of independent trials.
+    rng : the seeded generator; the same seed gives the same outcome.
+    decoys : int or (n_threats,) int, decoys accompanying each warhead.
+    times_s, priority : ordering of engagements, see ``plan``.
+
+    Returns
+    -------
+    Outcome with (n_trials, n_threats) arrays.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator")
+    n_trials = _count("trials", n_trials, 1)
+    sched = plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
+    inv = _inventory_array(inventories, sched.n_batteries)
+    d = _decoy_array(decoys, sched.n_threats)
+    confusable = (d > 0) & (doctrine.p_discriminate < 1.0)
+    p_salvo = p_kill_salvo(doctrine.sspk, np.arange(doctrine.salvo_size + 1))
+    if doctrine.discrimination == "persistent":
+        on_warhead = rng.random((sched.n_threats, n_trials)) < doctrine.p_discriminate
+        on_warhead[~confusable] = True
+
+    def kill(e: int, n: np.ndarray) -> np.ndarray:
+        i = sched.threat[e]
+        hit = rng.random(n_trials) < p_salvo[n]
+        if doctrine.discrimination == "persistent":
+            return hit & on_warhead[i]
+        if confusable[i]:
+            return hit & (rng.random(n_trials) < doctrine.p_discriminate)
+        return hit
+
+    killed, used, engaged = _engage(sched, inv, doctrine, n_trials, kill)
+    return Outcome(killed=np.ascontiguousarray(killed.T), interceptors_used=np.ascontiguousarray(used.T),
+                   engaged=np.ascontiguousarray(engaged.T))

@@ -1,0 +1,328 @@
+"""Interceptor fly-out: fans, time-to-reach tables, and batch intercept solutions.
+
+A fly-out fan is the set of trajectories an interceptor flies from its launcher at many
+kick angles (vertical rise, pitch-over, gravity turn, as for threats: ``flight.py``) and
+several launch azimuths (the Earth's rotation makes reach depend on direction). It is
+reduced once to a table ``T(azimuth, downrange, altitude)``: the shortest time after
+launch at which the interceptor can be at that point, with its velocity there. At each
+altitude level every fan trajectory crosses once going up (and once coming down, if it
+does); between neighbouring kick angles time and downrange vary smoothly, so ``T`` at a
+grid point is interpolated across kicks rather than read off the nearest sample. This is
+the classic "fly-out fan" of battle-space analysis (e.g. Wilkening, *Science & Global
+Security* 8 (2000) 183, fig. 3; Lewis & Postol 2007 slides, parameters.md D.1).
+
+Geometry relative to a site: downrange is the great-circle angle between the site's and
+the point's geodetic positions times ``R_REF``, altitude is geodetic; the same mapping
+is used for the fan and for the threats, so its small distortion cancels.
+
+Tables are cached on disk (``$SHIELDSIM_CACHE`` or ``~/.cache/shieldsim``), keyed by the
+booster's parameters and the site latitude.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from numba import njit, prange
+
+from . import earth as E
+from .flight import fly_rockets
+from .vehicles import Rocket
+
+R_REF = 6371008.8  # mean Earth radius (IUGG), m: scale of "downrange" in the tables
+N_AZ = 12
+N_KICK = 160
+KICK_MIN_RAD = math.radians(0.5)
+KICK_MAX_RAD = math.radians(85.0)
+D_STEP_M = 10e3
+H_STEP_M = 10e3
+FAN_DT_S = 1.0
+TABLE_VERSION = 3
+
+
+@dataclass
+class FlyoutTable:
+    """Time-to-reach and arrival velocity on an (azimuth, downrange, altitude) grid."""
+
+    az_rad: np.ndarray  # (na,) azimuth bins, 0..2pi (periodic)
+    d_m: np.ndarray  # (nd,)
+    h_m: np.ndarray  # (nh,)
+    t_s: np.ndarray  # (na, nd, nh), inf where unreachable
+    v_down: np.ndarray  # (na, nd, nh) horizontal speed away from the site, m/s
+    v_up: np.ndarray  # (na, nd, nh) vertical speed, m/s
+    burnout_time_s: float
+    burnout_speed_m_s: float
+    t_max_s: float
+
+    def lookup(self, az, d, h):
+        """(time s, v_down, v_up) at points (arrays broadcast); inf where not reachable."""
+        az, d, h = np.broadcast_arrays(np.asarray(az, float), np.asarray(d, float), np.asarray(h, float))
+        shape = az.shape
+        out_t = np.empty(az.size)
+        out_vd = np.empty(az.size)
+        out_vu = np.empty(az.size)
+        _lookup(self.t_s, self.v_down, self.v_up, self.az_rad.size, float(self.d_m[1] - self.d_m[0]),
+                float(self.h_m[1] - self.h_m[0]), az.ravel(), d.ravel(), h.ravel(), out_t, out_vd, out_vu)
+        return out_t.reshape(shape), out_vd.reshape(shape), out_vu.reshape(shape)
+
+
+@njit(parallel=True, cache=True)
+def _lookup(T, VD, VU, na, dd, dh, az, d, h, out_t, out_vd, out_vu):
+    nd, nh = T.shape[1], T.shape[2]
+    for q in prange(az.size):
+        a = (az[q] % (2 * math.pi)) / (2 * math.pi) * na
+        ia0 = int(math.floor(a)) % na
+        ia1 = (ia0 + 1) % na
+        wa = a - math.floor(a)
+        x = d[q] / dd
+        y = h[q] / dh
+        i0 = int(math.floor(x))
+        j0 = int(math.floor(y))
+        if i0 < 0 or j0 < 0 or i0 + 1 >= nd or j0 + 1 >= nh or not np.isfinite(x) or not np.isfinite(y):
+            out_t[q] = np.inf
+            out_vd[q] = np.nan
+            out_vu[q] = np.nan
+            continue
+        wx = x - i0
+        wy = y - j0
+        st = 0.0
+        sd = 0.0
+        su = 0.0
+        ok = True
+        for ia, wa_ in ((ia0, 1.0 - wa), (ia1, wa)):
+            for di, wx_ in ((0, 1.0 - wx), (1, wx)):
+                for dj, wy_ in ((0, 1.0 - wy), (1, wy)):
+                    w = wa_ * wx_ * wy_
+                    v = T[ia, i0 + di, j0 + dj]
+                    if not np.isfinite(v):
+                        if w > 0.0:
+                            ok = False
+                        continue
+                    st += w * v
+                    sd += w * VD[ia, i0 + di, j0 + dj]
+                    su += w * VU[ia, i0 + di, j0 + dj]
+        if ok:
+            out_t[q] = st
+            out_vd[q] = sd
+            out_vu[q] = su
+        else:
+            out_t[q] = np.inf
+            out_vd[q] = np.nan
+            out_vu[q] = np.nan
+
+
+@njit(cache=True)
+def _crossings(t, dn, h, vd, vu, hgrid, out_t, out_d, out_vd, out_vu):
+    """For one fan trajectory: at each altitude level, time/downrange/velocities of the
+    ascending (sheet 0) and descending (sheet 1) crossing; NaN if none."""
+    n = t.size
+    apo = 0
+    for i in range(n):
+        if h[i] > h[apo]:
+            apo = i
+    for j in range(hgrid.size):
+        hj = hgrid[j]
+        for s in range(2):
+            out_t[s, j] = np.nan
+            out_d[s, j] = np.nan
+            out_vd[s, j] = np.nan
+            out_vu[s, j] = np.nan
+        for i in range(1, apo + 1):
+            if h[i - 1] <= hj and h[i] >= hj and h[i] > h[i - 1]:
+                w = (hj - h[i - 1]) / (h[i] - h[i - 1])
+                out_t[0, j] = t[i - 1] + w * (t[i] - t[i - 1])
+                out_d[0, j] = dn[i - 1] + w * (dn[i] - dn[i - 1])
+                out_vd[0, j] = vd[i - 1] + w * (vd[i] - vd[i - 1])
+                out_vu[0, j] = vu[i - 1] + w * (vu[i] - vu[i - 1])
+                break
+        for i in range(apo + 1, n):
+            if not np.isfinite(h[i]):
+                break
+            if h[i - 1] >= hj and h[i] <= hj and h[i] < h[i - 1]:
+                w = (h[i - 1] - hj) / (h[i - 1] - h[i])
+                out_t[1, j] = t[i - 1] + w * (t[i] - t[i - 1])
+                out_d[1, j] = dn[i - 1] + w * (dn[i] - dn[i - 1])
+                out_vd[1, j] = vd[i - 1] + w * (vd[i] - vd[i - 1])
+                out_vu[1, j] = vu[i - 1] + w * (vu[i] - vu[i - 1])
+                break
+
+
+@njit(parallel=True, cache=True)
+def _fill_table(ct, cd, cvd, cvu, dgrid, T, VD, VU):
+    """T[i, j] = earliest time over sheets of the kick-interpolated crossing at (d_i, h_j).
+
+    ct, cd, ... are (n_kick, 2, nh): crossings of each kick's trajectory; along kicks,
+    downrange at a fixed altitude varies monotonically on each sheet between turning
+    points, and every bracketing pair of neighbouring kicks is interpolated.
+    """
+    nk = ct.shape[0]
+    nh = ct.shape[2]
+    nd = dgrid.size
+    for j in prange(nh):
+        for i in range(nd):
+            T[i, j] = np.inf
+            VD[i, j] = np.nan
+            VU[i, j] = np.nan
+        for s in range(2):
+            for k in range(nk - 1):
+                d0, d1 = cd[k, s, j], cd[k + 1, s, j]
+                t0, t1 = ct[k, s, j], ct[k + 1, s, j]
+                if not (np.isfinite(d0) and np.isfinite(d1) and np.isfinite(t0) and np.isfinite(t1)):
+                    continue
+                lo, hi = min(d0, d1), max(d0, d1)
+                ilo = int(math.ceil(lo / (dgrid[1] - dgrid[0])))
+                ihi = int(math.floor(hi / (dgrid[1] - dgrid[0])))
+                for i in range(max(ilo, 0), min(ihi, nd - 1) + 1):
+                    w = 0.0 if hi == lo else (dgrid[i] - d0) / (d1 - d0)
+                    tt = t0 + w * (t1 - t0)
+                    if tt < T[i, j]:
+                        T[i, j] = tt
+                        VD[i, j] = cvd[k, s, j] + w * (cvd[k + 1, s, j] - cvd[k, s, j])
+                        VU[i, j] = cvu[k, s, j] + w * (cvu[k + 1, s, j] - cvu[k, s, j])
+
+
+def site_relative(site_lat_rad, site_lon_rad, lat_rad, lon_rad):
+    """(downrange m, azimuth rad) of points from a site, on the sphere of radius R_REF."""
+    ang = E.central_angle(site_lat_rad, site_lon_rad, lat_rad, lon_rad)
+    dl = lon_rad - site_lon_rad
+    az = np.arctan2(np.sin(dl) * np.cos(lat_rad),
+                    np.cos(site_lat_rad) * np.sin(lat_rad) - np.sin(site_lat_rad) * np.cos(lat_rad) * np.cos(dl))
+    return ang * R_REF, np.mod(az, 2 * np.pi)
+
+
+def _local_components(lat, lon, v_ecef, site_lat, site_lon):
+    """Horizontal speed away from the site and vertical speed of ECEF velocities at points."""
+    east, north, up = E.enu_basis(lat, lon)
+    vu = np.sum(v_ecef * up, axis=-1)
+    # Horizontal unit vector pointing away from the site: the back-azimuth + 180 deg.
+    dl = site_lon - lon
+    back = np.arctan2(np.sin(dl) * np.cos(site_lat),
+                      np.cos(lat) * np.sin(site_lat) - np.sin(lat) * np.cos(site_lat) * np.cos(dl))
+    away = back + np.pi
+    hdir = np.cos(away)[..., None] * north + np.sin(away)[..., None] * east
+    vd = np.sum(v_ecef * hdir, axis=-1)
+    return vd, vu
+
+
+def _cache_dir() -> Path:
+    d = os.environ.get("SHIELDSIM_CACHE")
+    return Path(d) if d else Path.home() / ".cache" / "shieldsim"
+
+
+def _key(booster: Rocket, site_lat_deg: float, site_alt_km: float, t_max_s) -> str:
+    payload = json.dumps({"v": TABLE_VERSION, "rocket": asdict(booster), "lat": round(site_lat_deg, 1),
+                          "alt": round(site_alt_km, 2), "tmax": t_max_s, "grid": [N_AZ, N_KICK, D_STEP_M, H_STEP_M]},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, *, t_max_s: float = 1500.0,
+                h_max_m: float = 3000e3, d_max_m: float = 6500e3, use_cache: bool = True) -> FlyoutTable:
+    """Fly the fan from a site at (site_lat_deg, any longitude) and reduce it to a table.
+
+    Longitude does not matter (the Earth is symmetric about its axis); latitude does,
+    through the rotation and the ellipsoid.
+    """
+    key = _key(booster, site_lat_deg, site_alt_km, (t_max_s, h_max_m, d_max_m))
+    path = _cache_dir() / f"fan-{key}.npz"
+    if use_cache and path.exists():
+        try:
+            z = np.load(path)
+            return FlyoutTable(z["az"], z["d"], z["h"], z["t"], z["vd"], z["vu"], float(z["tb"]), float(z["vb"]),
+                               float(z["tmax"]))
+        except Exception:  # a damaged cache file is rebuilt
+            pass
+    lat0 = math.radians(site_lat_deg)
+    az_bins = np.arange(N_AZ) * 2 * math.pi / N_AZ
+    kicks = np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, N_KICK)
+    az_all = np.repeat(az_bins, N_KICK)
+    k_all = np.tile(kicks, N_AZ)
+    tr = fly_rockets(booster, lat0, 0.0, site_alt_km * 1e3, az_all, k_all, t_max_s=t_max_s)
+    ts = np.arange(0.0, t_max_s + FAN_DT_S, FAN_DT_S)
+    lat, lon, alt = tr.geodetic(ts)
+    vel = tr.velocity_ecef(ts)
+    dn, _ = site_relative(lat0, 0.0, lat, lon)
+    vd, vu = _local_components(lat, lon, vel, lat0, 0.0)
+    alt = np.where(np.isfinite(alt), alt, np.nan)
+    d_max = min(float(np.nanmax(dn)) + D_STEP_M, d_max_m)
+    h_max = min(float(np.nanmax(alt)) + H_STEP_M, h_max_m)
+    dgrid = np.arange(0.0, d_max + D_STEP_M, D_STEP_M)
+    hgrid = np.arange(0.0, h_max + H_STEP_M, H_STEP_M)
+    n = tr.n
+    ct = np.empty((n, 2, hgrid.size))
+    cd = np.empty_like(ct)
+    cvd = np.empty_like(ct)
+    cvu = np.empty_like(ct)
+    for i in range(n):  # one compiled call per fan trajectory (a few thousand, once per table)
+        _crossings(ts, dn[i], alt[i], vd[i], vu[i], hgrid, ct[i], cd[i], cvd[i], cvu[i])
+    T = np.empty((N_AZ, dgrid.size, hgrid.size))
+    VD = np.empty_like(T)
+    VU = np.empty_like(T)
+    for a in range(N_AZ):
+        sl = slice(a * N_KICK, (a + 1) * N_KICK)
+        _fill_table(ct[sl], cd[sl], cvd[sl], cvu[sl], dgrid, T[a], VD[a], VU[a])
+    vbo, _ = tr.burnout_relative()
+    T, VD, VU = T.astype(np.float32), VD.astype(np.float32), VU.astype(np.float32)
+    table = FlyoutTable(az_bins, dgrid, hgrid, T, VD, VU, float(np.nanmedian(tr.t_burnout)), float(np.nanmax(vbo)),
+                        t_max_s)
+    if use_cache:
+        from .io import atomic_write_bytes
+        import io as _io
+
+        buf = _io.BytesIO()
+        np.savez_compressed(buf, az=az_bins, d=dgrid, h=hgrid, t=T, vd=VD, vu=VU, tb=table.burnout_time_s,
+                            vb=table.burnout_speed_m_s, tmax=t_max_s)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, buf.getvalue())
+    return table
+
+
+def reach(table: FlyoutTable, site_lat_deg: float, site_lon_deg: float, lat_deg, lon_deg, alt_km, t_available_s):
+    """Whether the interceptor can be at each point within ``t_available_s`` of launch (bulk).
+
+    Returns (reachable bool array, time needed s)."""
+    d, az = site_relative(math.radians(site_lat_deg), math.radians(site_lon_deg), np.radians(lat_deg),
+                          np.radians(lon_deg))
+    t, _, _ = table.lookup(az, d, np.asarray(alt_km, float) * 1e3)
+    return t <= np.asarray(t_available_s, float), t
+
+
+# --- interceptor burnout speed: flown, and rescaled -------------------------------------------
+def flown_burnout_speed(booster: Rocket) -> tuple[float, float]:
+    """(speed m/s, time s) at burnout on the maximum-range fly-out (non-rotating WGS84, J2),
+    the same convention as a missile's catalog maximum range."""
+    from .targeting import max_range
+
+    _, kick = max_range(booster, math.radians(45.0), 0.0, 0.0, math.radians(90.0), rotation=False)
+    tr = fly_rockets(booster, math.radians(45.0), 0.0, 0.0, math.radians(90.0), kick, rotation=False, dense=False)
+    v, _ = tr.burnout_relative()
+    return float(v[0]), float(tr.t_burnout[0])
+
+
+def at_burnout_speed(interceptor, v_km_s: float, tol_m_s: float = 5.0):
+    """The interceptor with its stages rescaled (Isp, ``Interceptor.with_burnout_speed``)
+    until its flown burnout speed is ``v_km_s``; a few secant-free fixed-point steps."""
+    cur = interceptor
+    for _ in range(8):
+        v_now, _ = flown_burnout_speed(cur.booster)
+        if abs(v_now - v_km_s * 1e3) < tol_m_s:
+            return cur
+        cur = cur.with_burnout_speed(v_km_s, v_now / 1e3)
+    return cur
+
+
+def flown_burnout(name: str) -> dict:
+    """What ``catalog show`` adds for an interceptor: its flown burnout speed and time."""
+    from . import catalog
+    from .interceptor_specs import interceptor_from_catalog
+
+    itc = interceptor_from_catalog(catalog.get(name, kind="interceptor", field="NAME"))
+    v, t = flown_burnout_speed(itc.booster)
+    return {"burnout_speed_km_s": round(v / 1e3, 3), "burnout_time_s": round(t, 1),
+            "ideal_delta_v_km_s": round(itc.ideal_delta_v_m_s / 1e3, 3)}

@@ -1,0 +1,80 @@
+"""Monte Carlo of the battle manager against closed-form kill probabilities.
+
+Reference: the binomial / truncated-geometric laws of independent shots (Wilkening,
+"A Simple Model for Calculating Ballistic Missile Defense Effectiveness", Science &
+Global Security 8 (2000) 183-215, recalled), computed exactly by the closed forms in
+``shieldsim.doctrine``. Tolerance: the Monte Carlo's own 99 % confidence interval (Wilson
+for probabilities, normal for mean interceptor counts) must contain the closed form.
+Seeds are fixed, so each check is deterministic.
+"""
+
+import numpy as np
+import pytest
+
+from shieldsim.doctrine import (
+    Doctrine,
+    expected_interceptors_shoot_look_shoot,
+    p_kill_salvo,
+    p_kill_shoot_look_shoot,
+    simulate,
+)
+
+TRIALS = 200_000
+CONFIDENCE = 0.99
+
+
+def _inside(value, interval):
+    low, high = interval
+    return bool(np.all(np.asarray(low) <= value) and np.all(value <= np.asarray(high)))
+
+
+@pytest.mark.parametrize("p, n", [(0.5, 1), (0.7, 2), (0.3, 4)])
+def test_salvo_p_kill_matches_binomial_law(p, n):
+    """n independent shots of SSPK p: P_kill = 1 - (1 - p)^n. Tolerance: 99 % Wilson interval, 200,000 trials."""
+    out = simulate(np.ones((3, 1), dtype=int), [100], Doctrine("salvo", n, p), TRIALS, np.random.default_rng(11 + n))
+    assert _inside(p_kill_salvo(p, n), out.p_kill_ci(CONFIDENCE))
+    assert np.all(out.interceptors_used == n)
+
+
+@pytest.mark.parametrize("p, s, k", [(0.6, 1, 3), (0.4, 2, 3), (0.8, 1, 5)])
+def test_shoot_look_shoot_matches_truncated_geometric_law(p, s, k):
+    """Shoot-look-shoot, perfect assessment, k opportunities, salvo s: P_kill = 1 - (1-p)^(s k),
+    E[interceptors] = s (1 - q^k) / (1 - q), q = (1-p)^s. Tolerance: 99 % intervals, 200,000 trials."""
+    out = simulate([[k]], [1000], Doctrine("shoot-look-shoot", s, p), TRIALS, np.random.default_rng(101 * k + s))
+    q = (1 - p) ** s
+    assert _inside(1 - (1 - p) ** (s * k), out.p_kill_ci(CONFIDENCE))
+    assert _inside(s * (1 - q**k) / (1 - q), out.interceptors_used_mean_ci(CONFIDENCE))
+
+
+def test_shoot_look_shoot_truncated_by_inventory():
+    """One threat, 4 looks of salvo 2, 5 interceptors: salvos 2, 2, 1. Closed form with those sizes.
+    Tolerance: 99 % intervals, 200,000 trials."""
+    p, s, k, inv = 0.5, 2, 4, 5
+    out = simulate([[k]], [inv], Doctrine("shoot-look-shoot", s, p), TRIALS, np.random.default_rng(5))
+    assert _inside(p_kill_shoot_look_shoot(p, s, k, inventory=inv), out.p_kill_ci(CONFIDENCE))
+    assert _inside(expected_interceptors_shoot_look_shoot(p, s, k, inventory=inv),
+                   out.interceptors_used_mean_ci(CONFIDENCE))
+    assert out.interceptors_used.max() == inv
+
+
+@pytest.mark.parametrize("model", ["per-look", "persistent"])
+def test_decoys_and_discrimination_match_closed_form(model):
+    """1 warhead + 4 decoys, p_d = 0.6, SSPK 0.8, 3 looks. Per look: P = 1 - (1 - p_d p)^3;
+    persistent: P = p_d (1 - (1-p)^3) (UCS/MIT Countermeasures 2000; JASON 2010, parameters.md B.4).
+    Tolerance: 99 % intervals, 200,000 trials."""
+    doctrine = Doctrine("shoot-look-shoot", 1, 0.8, p_discriminate=0.6, discrimination=model)
+    out = simulate([[3]], [100], doctrine, TRIALS, np.random.default_rng(31), decoys=4)
+    kwargs = dict(p_discriminate=0.6, decoys=4, discrimination=model)
+    assert _inside(p_kill_shoot_look_shoot(0.8, 1, 3, **kwargs), out.p_kill_ci(CONFIDENCE))
+    assert _inside(expected_interceptors_shoot_look_shoot(0.8, 1, 3, **kwargs),
+                   out.interceptors_used_mean_ci(CONFIDENCE))
+
+
+def test_raid_with_ample_inventory_leaks_as_independent_threats():
+    """Ten threats, inventory never binding: P(no leak) = P_kill^10, E[leakers] = 10 (1 - P_kill).
+    Tolerance: 99 % intervals, 200,000 trials."""
+    p, s, k = 0.7, 1, 2
+    out = simulate(np.full((10, 1), k), [100], Doctrine("shoot-look-shoot", s, p), TRIALS, np.random.default_rng(7))
+    pk = p_kill_shoot_look_shoot(p, s, k)
+    assert _inside(pk**10, out.p_no_leak_ci(CONFIDENCE))
+    assert _inside(10 * (1 - pk), out.expected_leakers_ci(CONFIDENCE))
