@@ -58,6 +58,7 @@ class BattleSpace:
     opportunities: np.ndarray  # int
     shot_times_s: np.ndarray  # (n, MAX_OPPORTUNITIES) intercept times of the sequential shots, NaN beyond
     shot_launch_s: np.ndarray  # (n, MAX_OPPORTUNITIES) interceptor launch times for those shots
+    margin_s: np.ndarray  # (n,) latest feasible launch minus commit time (negative: too late); NaN: never in reach
 
     @property
     def feasible(self) -> np.ndarray:
@@ -108,12 +109,16 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
     vi = np.nan_to_num(vd)[..., None] * hdir + np.nan_to_num(vu)[..., None] * up
     closing = np.linalg.norm(vt - vi, axis=-1)
     launch_needed = tgrid - tt
-    ok = (np.isfinite(tt) & np.isfinite(alt)
-          & (alt >= kv.min_intercept_alt_km * 1e3) & (alt <= kv.max_intercept_alt_km * 1e3)
-          & (closing <= kv.max_closing_speed_km_s * 1e3)
-          & (tgrid >= np.nan_to_num(threats.t_burnout, nan=0.0)[:, None])
-          & (launch_needed >= t_commit[:, None])
-          & _in_windows(tgrid, track_windows))
+    geometric = (np.isfinite(tt) & np.isfinite(alt)
+                 & (alt >= kv.min_intercept_alt_km * 1e3) & (alt <= kv.max_intercept_alt_km * 1e3)
+                 & (closing <= kv.max_closing_speed_km_s * 1e3)
+                 & (tgrid >= np.nan_to_num(threats.t_burnout, nan=0.0)[:, None])
+                 & _in_windows(tgrid, track_windows))
+    ok = geometric & (launch_needed >= t_commit[:, None])
+    # Signed launch margin: the latest launch that still makes some intercept, minus the
+    # commit time (negative: how much earlier the interceptor would have had to launch).
+    slack = np.where(geometric, launch_needed, -np.inf).max(axis=1) - t_commit
+    margin = np.where(np.isfinite(slack), slack, np.nan)
     has = ok.any(axis=1)
     first = np.argmax(ok, axis=1)
     last = ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
@@ -126,7 +131,8 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
     g0 = launch_needed[rows, prev] - t_commit
     binds = has & (first > 0) & ok[rows, first] & np.isfinite(g0) & (g0 < 0) & (g1 >= 0) & \
         _others_ok(ok, tt, alt, kv, closing, threats, tgrid, rows, prev, track_windows)
-    frac = np.where(binds, g1 / np.where(g1 - g0 == 0, 1, g1 - g0), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(binds, g1 / np.where(g1 - g0 == 0, 1, g1 - g0), 0.0)
     earliest = np.where(binds, tg[first] - frac * dt_s, earliest)
     latest = np.where(has, tg[last], np.nan)
     t_first = np.where(has, tt[rows, first], np.nan)
@@ -152,7 +158,7 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
         intercept_lat_rad=np.where(has, lat[rows, first], np.nan),
         intercept_lon_rad=np.where(has, lon[rows, first], np.nan),
         closing_speed_m_s=np.where(has, closing[rows, first], np.nan),
-        opportunities=opps.astype(int), shot_times_s=shots, shot_launch_s=shot_launch,
+        opportunities=opps.astype(int), shot_times_s=shots, shot_launch_s=shot_launch, margin_s=margin,
     )
 
 

@@ -140,7 +140,17 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
         az_t, d_t = E.geodesic_inverse(lat, lon, tlat, tlon)
     else:
         az_t, d_t = _sphere_inverse(lat, lon, tlat, tlon)
-    rmax, kstar = max_range(rk, lat, lon, alt, az_t, earth=earth, rotation=rotation)
+    shared = n > 120 and all(r is rk[0] for r in rk) and np.ptp(lat) == 0 and np.ptp(lon) == 0 and np.ptp(alt) == 0
+    if shared:
+        # One missile from one launch point (a footprint): the maximum range and its kick
+        # depend only on the azimuth; solve them on 3-degree bins and interpolate.
+        bins = np.radians(np.arange(0.0, 360.0, 3.0))
+        rb, kb = max_range(rk[0], lat[0], lon[0], alt[0], bins, earth=earth, rotation=rotation)
+        azw = np.mod(az_t, 2 * np.pi)
+        rmax = np.interp(azw, bins, rb, period=2 * np.pi)
+        kstar = np.interp(azw, bins, kb, period=2 * np.pi)
+    else:
+        rmax, kstar = max_range(rk, lat, lon, alt, az_t, earth=earth, rotation=rotation)
     burn = np.array([r.burn_time_s for r in rk])
     t_min = np.array([r.vertical_rise_s + r.pitch_over_s + 1.0 for r in rk])
     all_idx = np.arange(n)

@@ -1,0 +1,194 @@
+"""CZML for CesiumJS: trajectories as time-tagged 3-D paths, sites as labelled points.
+
+Written with czml3 4.x models, so the document is validated as it is built. Positions
+are ``cartographicDegrees`` samples ``[t, lon, lat, height_m, ...]`` with ``t`` in
+seconds after a per-track ``epoch`` (the scenario epoch plus the track's first time),
+interpolated by Lagrange degree 5 between samples. Viewing needs a page of our own
+that loads a local Cesium build (``czml3.Document.to_html`` loads Cesium from a CDN and
+is not used).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from czml3 import CZML_VERSION, Document, Packet
+from czml3.properties import Clock, Color, Label, Point, PolylineMaterial, Position, SolidColorMaterial
+from czml3.properties import Path as CzmlPath
+from czml3.types import TimeInterval
+
+from shieldsim.io import atomic_write_text
+
+__all__ = ["parse_color", "trajectories_to_czml", "write_czml"]
+
+_NAMED_COLORS = {
+    "red": (192, 57, 43), "orange": (211, 84, 0), "yellow": (241, 196, 15), "green": (30, 132, 73),
+    "blue": (31, 78, 156), "purple": (108, 52, 131), "white": (255, 255, 255), "black": (0, 0, 0),
+    "grey": (127, 140, 141), "gray": (127, 140, 141), "cyan": (23, 165, 137),
+}
+_SITE_COLORS = {"interceptor": "blue", "battery": "blue", "radar": "green", "sensor": "green",
+                "infrared": "purple", "launch": "red", "target": "black", "city": "black"}
+
+
+def parse_color(color: Any, default: str = "orange") -> list[int]:
+    """``"#rrggbb"``, ``"#rrggbbaa"``, a name (red, blue, …), or an RGB(A) tuple → ``[r, g, b, a]`` 0–255.
+
+    Tuples of floats all in [0, 1] are taken as matplotlib-style fractions.
+    """
+    if color is None:
+        color = default
+    if isinstance(color, str):
+        text = color.strip().lower()
+        if text in _NAMED_COLORS:
+            return [*_NAMED_COLORS[text], 255]
+        if re.fullmatch(r"#[0-9a-f]{6}([0-9a-f]{2})?", text):
+            values = [int(text[i:i + 2], 16) for i in range(1, len(text), 2)]
+            return values + [255] * (4 - len(values))
+        raise ValueError(f"unknown colour {color!r}: use #rrggbb, #rrggbbaa, a name, or an RGB(A) tuple")
+    values = [float(v) for v in color]
+    if len(values) not in (3, 4):
+        raise ValueError(f"colour {color!r} must have 3 or 4 components")
+    if all(0.0 <= v <= 1.0 for v in values) and any(v != int(v) for v in values):
+        values = [v * 255.0 for v in values]
+    values = [int(round(min(max(v, 0.0), 255.0))) for v in values]
+    return values + [255] * (4 - len(values))
+
+
+def _parse_epoch(epoch_iso: str) -> dt.datetime:
+    try:
+        epoch = dt.datetime.fromisoformat(epoch_iso.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValueError(f"epoch_iso {epoch_iso!r} is not an ISO 8601 date and time") from error
+    return epoch.replace(tzinfo=dt.UTC) if epoch.tzinfo is None else epoch.astimezone(dt.UTC)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "object"
+
+
+def trajectories_to_czml(
+    tracks: Sequence[Mapping[str, Any]],
+    epoch_iso: str,
+    sites: Sequence[Mapping[str, Any]] = (),
+    document_name: str = "shieldsim",
+    path_width_px: float = 2.0,
+) -> str:
+    """Trajectories and sites as a CZML document (a JSON array of packets).
+
+    Parameters
+    ----------
+    tracks : ``[{name, t_s (n,), lat_deg (n,), lon_deg (n,), alt_km (n,), color}]``:
+        times in seconds after ``epoch_iso`` (e.g. after the threat's launch),
+        geodetic position, height above the WGS84 ellipsoid; ``color`` as in
+        ``parse_color`` (optional). A ``description`` (HTML) is optional.
+    epoch_iso : the scenario epoch, ISO 8601 (``"2007-06-01T12:00:00Z"``; no zone = UTC).
+    sites : ``[{name, lat_deg, lon_deg, kind}]`` (``alt_km`` optional), drawn as points.
+
+    Returns the CZML text. The first packet is the document preamble with a clock
+    spanning all tracks; each track has ``availability`` over its own time span, a
+    sampled ``position`` with ``4 × n`` numbers, and a ``path`` showing where it has
+    been. Non-finite samples are dropped; a track with fewer than two samples raises.
+    """
+    epoch = _parse_epoch(epoch_iso)
+    packets: list[Packet] = []
+    t_min, t_max = np.inf, -np.inf
+    used_ids: set[str] = set()
+    for i, track in enumerate(tracks):
+        name = str(track.get("name", f"track {i + 1}"))
+        t = np.asarray(track["t_s"], dtype=float)
+        lat = np.asarray(track["lat_deg"], dtype=float)
+        lon = np.asarray(track["lon_deg"], dtype=float)
+        alt_m = np.asarray(track["alt_km"], dtype=float) * 1e3
+        if not (t.shape == lat.shape == lon.shape == alt_m.shape) or t.ndim != 1:
+            raise ValueError(f"track {name!r}: t_s, lat_deg, lon_deg, alt_km must be 1-D arrays of one length")
+        ok = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt_m)
+        t, lat, lon, alt_m = t[ok], lat[ok], lon[ok], alt_m[ok]
+        if t.size < 2:
+            raise ValueError(f"track {name!r}: needs at least two finite samples")
+        if np.any(np.diff(t) <= 0):
+            raise ValueError(f"track {name!r}: t_s must increase strictly")
+        start = epoch + dt.timedelta(seconds=float(t[0]))
+        end = epoch + dt.timedelta(seconds=float(t[-1]))
+        t_min, t_max = min(t_min, float(t[0])), max(t_max, float(t[-1]))
+        samples = np.column_stack([t - t[0], (lon + 180.0) % 360.0 - 180.0, lat, alt_m])
+        rgba = parse_color(track.get("color"))
+        packet_id = _unique(f"track-{_slug(name)}", used_ids)
+        packets.append(Packet(
+            id=packet_id,
+            name=name,
+            description=track.get("description"),
+            availability=TimeInterval(start=_iso(start), end=_iso(end)),
+            position=Position(
+                epoch=_iso(start),
+                cartographicDegrees=[float(v) for v in samples.ravel()],
+                interpolationAlgorithm="LAGRANGE",
+                interpolationDegree=5,
+            ),
+            path=CzmlPath(
+                show=True,
+                width=path_width_px,
+                leadTime=0,
+                trailTime=float(t[-1] - t[0]),
+                resolution=max(1.0, float(np.median(np.diff(t)))),
+                material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=rgba))),
+            ),
+            point=Point(pixelSize=6, color=Color(rgba=rgba)),
+        ))
+    for site in sites:
+        name = str(site.get("name", "site"))
+        kind = str(site.get("kind", "")).lower()
+        rgba = parse_color(site.get("color") or _SITE_COLORS.get(kind, "grey"))
+        packets.append(Packet(
+            id=_unique(f"site-{_slug(name)}", used_ids),
+            name=name,
+            description=f"{kind or 'site'}: {name}",
+            position=Position(cartographicDegrees=[float(site["lon_deg"]), float(site["lat_deg"]),
+                                                   float(site.get("alt_km") or 0.0) * 1e3]),
+            point=Point(pixelSize=9, color=Color(rgba=rgba), outlineColor=Color(rgba=[255, 255, 255, 255]),
+                        outlineWidth=1),
+            label=Label(text=name, font="12pt sans-serif", fillColor=Color(rgba=[255, 255, 255, 255]),
+                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
+                        show=True),
+        ))
+    if np.isfinite(t_min):
+        clock_start, clock_end = epoch + dt.timedelta(seconds=t_min), epoch + dt.timedelta(seconds=t_max)
+    else:
+        clock_start = clock_end = epoch
+    preamble = Packet(
+        id="document",
+        name=document_name,
+        version=CZML_VERSION,
+        clock=Clock(
+            interval=TimeInterval(start=_iso(clock_start), end=_iso(clock_end)),
+            currentTime=_iso(clock_start),
+            multiplier=20,
+            range="LOOP_STOP",
+            step="SYSTEM_CLOCK_MULTIPLIER",
+        ),
+    )
+    document = Document(packets=[preamble, *packets])
+    return document.model_dump_json(exclude_none=True)
+
+
+def _unique(base: str, used: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def write_czml(path: str | os.PathLike[str], tracks: Sequence[Mapping[str, Any]], epoch_iso: str,
+               sites: Sequence[Mapping[str, Any]] = (), **options: Any) -> Path:
+    """``trajectories_to_czml`` written to ``path`` atomically; returns the path."""
+    return atomic_write_text(path, trajectories_to_czml(tracks, epoch_iso, sites, **options) + "\n")
