@@ -14,6 +14,15 @@ from typing import Optional
 import click
 import typer
 
+try:  # Typer >= 0.25 vendors its own copy of click; catch both.
+    from typer._click import exceptions as _tx
+except ImportError:  # pragma: no cover - older Typer uses click itself
+    _tx = click.exceptions
+
+_EXIT = tuple({click.exceptions.Exit, getattr(typer, "Exit", click.exceptions.Exit)})
+_ABORT = tuple({click.exceptions.Abort, getattr(typer, "Abort", click.exceptions.Abort)})
+_CLICK_ERR = tuple({click.exceptions.ClickException, _tx.ClickException})
+
 from . import __version__
 from .errors import ScenarioError, ShieldsimError
 
@@ -158,45 +167,314 @@ def catalog_show(
     _console().print(yaml.safe_dump(out, sort_keys=False, allow_unicode=True))
 
 
+scenario_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                           help="List, show and check scenario files.")
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("list")
+def scenario_list(as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")):
+    """List the built-in scenarios."""
+    from .scenario import builtin_scenarios, load_scenario
+
+    rows = [{"name": n, "title": load_scenario(n).title} for n in builtin_scenarios()]
+    if as_json:
+        _emit_json({"scenarios": rows})
+        return
+    for r in rows:
+        typer.echo(f"{r['name']:<20} {r['title']}")
+
+
+@scenario_app.command("show")
+def scenario_show(name: str = typer.Argument(..., help="Built-in scenario name.")):
+    """Print a built-in scenario's YAML, ready to copy and edit."""
+    from .scenario import scenario_yaml
+
+    sys.stdout.write(scenario_yaml(name))
+
+
+@scenario_app.command("check")
+def scenario_check(
+    file: str = typer.Argument(..., help="Scenario file (or built-in name)."),
+    set_: list[str] = typer.Option([], "--set", help="Override PATH=VALUE (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+):
+    """Validate a scenario without running it; print the catalog names it uses."""
+    from .scenario import load_scenario
+
+    sc = load_scenario(file, overrides=set_)
+    out = {"name": sc.name, "valid": True, "catalog": sc.catalog_names()}
+    if as_json:
+        _emit_json(out)
+        return
+    typer.echo(f"{sc.name}: valid")
+    for kind, names in out["catalog"].items():
+        typer.echo(f"  {kind}: {', '.join(names)}")
+
+
+def _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to, sensors=None, doctrine=None):
+    from .analyses.context import load_context
+
+    return load_context(scenario, set_, seed, interceptor_speed, missile, from_, to, sensor_names=sensors,
+                        doctrine_overrides=doctrine)
+
+
+_SET = typer.Option([], "--set", help="Override PATH=VALUE (repeatable; see docs/scenario.md).")
+_SEED = typer.Option(None, "--seed", help="Short for --set seed=S.")
+_SPEED = typer.Option(None, "--interceptor-speed", help="Rescale every battery's interceptor to this burnout speed (km/s).")
+_MISSILE = typer.Option(None, "--missile", help="Ad-hoc threat: catalog missile (with --from and --to).")
+_FROM = typer.Option(None, "--from", help="Ad-hoc threat: launch place.")
+_TO = typer.Option(None, "--to", help="Ad-hoc threat: aim point.")
+_JSON = typer.Option(False, "--json", help="Print one JSON object.")
+
+
+def _select(flown_names, threat):
+    if threat is None:
+        return None
+    if threat not in flown_names:
+        raise ScenarioError("--threat", f"no threat named {threat!r}; threats: {', '.join(flown_names)}")
+    return [threat]
+
+
+@app.command()
+def observe(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    sensor: list[str] = typer.Option([], "--sensor", help="Observe with these catalog sensors instead (repeatable)."),
+    threat: Optional[str] = typer.Option(None, "--threat", help="Only this threat."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    missile: Optional[str] = _MISSILE, from_: Optional[str] = _FROM, to: Optional[str] = _TO, as_json: bool = _JSON,
+):
+    """Sensor timeline per threat: detections, cues, first track and fire-control track."""
+    from .analyses.run import observe_threats
+    from .analyses.threats import fly_threat_specs
+
+    ctx = _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to, sensors=sensor or None)
+    if threat is not None:
+        _select([s["name"] for s in ctx.threat_specs], threat)
+        ctx.threat_specs = [s for s in ctx.threat_specs if s["name"] == threat]
+    flown = fly_threat_specs(ctx.threat_specs)
+    out = observe_threats(ctx, flown).to_dict()
+    if as_json:
+        _emit_json(out)
+        return
+    from rich.table import Table
+
+    for t in out["threats"]:
+        tab = Table(title=f"{t['threat']}: flight {t['flight_time_s']:.0f} s, first track "
+                          f"{_txt(t['first_track_s'])} s, fire control {_txt(t['fire_control_s'])} s")
+        for c in ("sensor", "kind", "detection range km", "first detection s", "last detection s", "cued by"):
+            tab.add_column(c)
+        for r in t["sensors"]:
+            tab.add_row(r["sensor"], r["kind"], _txt(r["detection_range_km"]), _txt(r["first_detection_s"]),
+                        _txt(r["last_detection_s"]), r["cued_by"] or "")
+        _console().print(tab)
+
+
+def _txt(v, nd=0):
+    return "never" if v is None else f"{v:,.{nd}f}"
+
+
+@app.command()
+def engage(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    trials: Optional[int] = typer.Option(None, "--trials", help="Monte Carlo trials (default: the scenario's)."),
+    sspk: Optional[float] = typer.Option(None, "--sspk", help="Single-shot kill probability."),
+    salvo: Optional[int] = typer.Option(None, "--salvo", help="Interceptors per shot opportunity."),
+    doctrine: Optional[str] = typer.Option(None, "--doctrine", help="salvo | shoot-look-shoot."),
+    threat: Optional[str] = typer.Option(None, "--threat", help="Only this threat."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    missile: Optional[str] = _MISSILE, from_: Optional[str] = _FROM, to: Optional[str] = _TO, as_json: bool = _JSON,
+):
+    """Engagements per threat: shot opportunities, battle space, intercepts, kill and leak probabilities."""
+    from .analyses.run import engage_threats
+    from .analyses.threats import fly_threat_specs
+
+    if trials is not None and trials < 1:
+        raise ScenarioError("--trials", "must be at least 1")
+    ctx = _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to,
+               doctrine={"sspk": sspk, "salvo_size": salvo, "kind": doctrine})
+    if threat is not None:
+        _select([s["name"] for s in ctx.threat_specs], threat)
+        ctx.threat_specs = [s for s in ctx.threat_specs if s["name"] == threat]
+    flown = fly_threat_specs(ctx.threat_specs)
+    out, _ = engage_threats(ctx, flown, trials or ctx.scenario.analysis.trials)
+    if as_json:
+        _emit_json(out)
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"engage {ctx.scenario.name} ({out['trials']} trials, seed {out['seed']})")
+    for c in ("threat", "shots", "battle space s", "fire control s", "first intercept s", "alt km", "closing km/s",
+              "P(kill)", "P(leak)", "interceptors"):
+        tab.add_column(c, justify="right")
+    for t in out["threats"]:
+        e = t["engagements"][0] if t["engagements"] else {}
+        bs = t["battle_space_s"]
+        tab.add_row(t["threat"], str(t["shot_opportunities"]), "never" if bs is None else f"{bs[0]:.0f}-{bs[1]:.0f}",
+                    _txt(t["fire_control_s"]), _txt(e.get("intercept_s")), _txt(e.get("intercept_altitude_km")),
+                    _txt(e.get("closing_speed_km_s"), 2), f"{t['p_kill']:.3f}", f"{t['p_leak']:.3f}",
+                    f"{t['interceptors_used_mean']:.2f}")
+    _console().print(tab)
+
+
+@app.command()
+def reach(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    launch: list[str] = typer.Option([], "--launch", help="Launch base (repeatable; default: every Russian ICBM base)."),
+    target: list[str] = typer.Option([], "--target", help="Target (repeatable; default: every US city in the catalog)."),
+    missile: Optional[str] = typer.Option(None, "--missile", help="ICBM flown (default: the scenario's, ss-27)."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
+):
+    """The Russian question: can the scenario's interceptors reach ICBMs flying to the US?"""
+    from .analyses.run import _Progress, reach_for
+
+    ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
+    with _Progress(not as_json) as pg:
+        res = reach_for(ctx, launches=launch, targets=target, missile=missile, progress=pg)
+    if as_json:
+        _emit_json(res.to_dict())
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"reach {ctx.scenario.name}: {res.engageable_pairs} engageable launch-target pairs")
+    for c in ("launch", "target", "battery", "feasible", "margin s", "min burnout speed km/s", "intercept alt km"):
+        tab.add_column(c, justify="right")
+    for r in res.rows:
+        tab.add_row(r["launch"], r["target"], r["battery"], "yes" if r["feasible"] else "no", _txt(r["margin_s"]),
+                    _txt(r["min_burnout_speed_km_s"], 2), _txt(r["intercept_altitude_km"]))
+    _console().print(tab)
+
+
+@app.command()
+def footprint(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    launch: str = typer.Option(..., "--launch", help="Launch place (catalog site or LAT,LON)."),
+    missile: Optional[str] = typer.Option(None, "--missile", help="Missile (default: the scenario's footprint missile)."),
+    resolution_deg: float = typer.Option(0.5, "--resolution-deg", help="Aim-point grid spacing (deg)."),
+    out: Optional[str] = typer.Option(None, "-o", "--out", help="Write FILE.geojson and FILE.parquet beside it."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
+):
+    """Defended area: which aim points of the region are defended against launches from a site."""
+    from .analyses.run import _Progress, footprint_for
+
+    if not 0.05 < resolution_deg <= 10:
+        raise ScenarioError("--resolution-deg", f"must be in (0.05, 10], got {resolution_deg}")
+    if out is not None and not out.endswith(".geojson"):
+        raise ScenarioError("-o", "the footprint file must end in .geojson (the Parquet grid goes beside it)")
+    ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
+    with _Progress(not as_json) as pg:
+        fp = footprint_for(ctx, launch=launch, missile=missile, resolution_deg=resolution_deg, progress=pg)
+    if out is not None:
+        from .export import geojson, parquet
+
+        fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
+                                        properties={"launch": fp.launch, "missile": fp.missile})
+        geojson.write_geojson(out, fc)
+        parquet.write_grid(out[: -len(".geojson")] + ".parquet", fp.columns())
+    res = fp.to_dict()
+    if as_json:
+        _emit_json(res)
+        return
+    _console().print(f"{res['missile']} from {res['launch']}: {res['defended_fraction']:.1%} of "
+                     f"{res['reachable_points']} reachable aim points defended ({res['aim_points']} in the grid, "
+                     f"{res['seconds']:.1f} s)")
+
+
+@app.command()
+def sweep(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    vary: list[str] = typer.Option(..., "--vary", help="PATH=V1,V2,... (repeatable): the grid of parameters."),
+    out: str = typer.Option(..., "-o", "--out", help="Output directory (a rerun reuses finished cells)."),
+    dask: Optional[str] = typer.Option(None, "--dask", help="Dask scheduler address (default: a local cluster)."),
+    workers: int = typer.Option(2, "--workers", help="Local cluster workers."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
+):
+    """Run the headline figures over a grid of parameters on Dask, streaming cells to Parquet."""
+    from .analyses.sweep import run_sweep
+
+    res = run_sweep(scenario, vary, out, address=dask, overrides=set_, seed=seed, interceptor_speed=interceptor_speed,
+                    n_workers=workers, progress=not as_json)
+    if as_json:
+        _emit_json(res)
+        return
+    _console().print(f"{res['cells']} cells: {res['computed']} computed, {res['reused']} reused -> {out}/sweep.parquet")
+
+
+@app.command()
+def compare(
+    scenarios: list[str] = typer.Argument(..., help="Scenario files or built-in names."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
+):
+    """Headline figures of several architectures side by side."""
+    from .analyses.run import headline
+
+    rows = [headline(_ctx(s, set_, seed, interceptor_speed, None, None, None)) for s in scenarios]
+    if as_json:
+        _emit_json({"scenarios": rows})
+        return
+    from rich.table import Table
+
+    tab = Table(title="compare")
+    keys = list(rows[0].keys())
+    for k in keys:
+        tab.add_column(k, justify="right")
+    for r in rows:
+        tab.add_row(*[str(r[k]) for k in keys])
+    _console().print(tab)
+
+
 @app.command()
 def demo(
     out: str = typer.Option("shieldsim-out", "-o", "--out", help="Output directory."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = _JSON,
 ):
-    """Run the built-in 2007 scenario (third_site_2007) and write its results to shieldsim-out."""
-    _run_scenario("third_site_2007", out, [], None, as_json)
+    """Run the built-in 2007 scenario: same as `shieldsim run third_site_2007 -o shieldsim-out`."""
+    _run_scenario("third_site_2007", out, [], None, None, as_json)
 
 
 @app.command()
 def run(
     scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
     out: str = typer.Option(..., "-o", "--out", help="Output directory."),
-    set_: list[str] = typer.Option([], "--set", help="Override PATH=VALUE (repeatable)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Short for --set seed=S."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
 ):
-    """Run a scenario and write its results (results.json and more) to a directory."""
-    _run_scenario(scenario, out, set_, seed, as_json)
+    """Run a scenario: results.json, report.html, GeoJSON, CZML, KML and Parquet in a directory."""
+    _run_scenario(scenario, out, set_, seed, interceptor_speed, as_json)
 
 
-def _run_scenario(scenario, out, overrides, seed, as_json):
+def _run_scenario(scenario, out, overrides, seed, interceptor_speed, as_json):
     from .analyses.run import run_scenario
 
-    results = run_scenario(scenario, out, overrides=overrides, seed=seed, progress=not as_json)
+    results = run_scenario(scenario, out, overrides=overrides, seed=seed, progress=not as_json,
+                           interceptor_speed=interceptor_speed)
     if as_json:
         _emit_json(results)
         return
     from rich.table import Table
 
     t = Table(title=f"{results['scenario']}: threats")
-    for c in ("threat", "missile", "from", "to", "range km", "flight s", "apogee km", "burnout km/s", "miss km"):
+    for c in ("threat", "missile", "from", "to", "range km", "flight s", "apogee km", "shots", "P(kill)"):
         t.add_column(c, justify="right")
+    eng = {e["threat"]: e for e in results["engage"]["threats"]}
     for r in results["threats"]:
+        e = eng[r["threat"]]
         t.add_row(r["threat"], r["missile"], r["from"], r["to"], f"{r['ground_range_km']:,.0f}",
-                  f"{r['flight_time_s']:,.0f}", f"{r['apogee_km']:,.0f}", f"{r['burnout_speed_km_s']:.2f}",
-                  f"{r['miss_km']:.3f}")
+                  f"{r['flight_time_s']:,.0f}", f"{r['apogee_km']:,.0f}", str(e["shot_opportunities"]),
+                  f"{e['p_kill']:.3f}")
     _console().print(t)
-    _console().print(f"results written to {out}/results.json")
+    fp = results["footprint"]
+    _console().print(f"defended area: {fp['defended_fraction']:.0%} of the aim points a {fp['missile']} from "
+                     f"{fp['launch']} can reach")
+    pairs = results["reach"]["pairs"]
+    n = len({(p["launch"], p["target"]) for p in pairs})
+    k = len({(p["launch"], p["target"]) for p in pairs if p["feasible"]})
+    _console().print(f"Russian ICBMs: {k} of {n} base-target pairs engageable")
+    _console().print(f"report: {out}/report.html (and results.json, GeoJSON, CZML, KML, Parquet)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,12 +484,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, ShieldsimError) as e:
         sys.stderr.write(f"error: {e}\n")
         return 2
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.exceptions.Abort:
+    except _EXIT as e:
+        return getattr(e, "exit_code", 0)
+    except _ABORT:
         sys.stderr.write("error: aborted\n")
         return 2
-    except click.exceptions.ClickException as e:
+    except _CLICK_ERR as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # bare command: its help, as usual
+            sys.stderr.write(e.format_message() + "\n")
+            return 2
         sys.stderr.write(f"error: {' '.join(e.format_message().split())}\n")
         return 2
     return 0

@@ -58,6 +58,7 @@ class BattleSpace:
     opportunities: np.ndarray  # int
     shot_times_s: np.ndarray  # (n, MAX_OPPORTUNITIES) intercept times of the sequential shots, NaN beyond
     shot_launch_s: np.ndarray  # (n, MAX_OPPORTUNITIES) interceptor launch times for those shots
+    shot_closing_m_s: np.ndarray  # (n, MAX_OPPORTUNITIES) closing speed of each shot
     margin_s: np.ndarray  # (n,) latest feasible launch minus commit time (negative: too late); NaN: never in reach
 
     @property
@@ -142,6 +143,8 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
     shot_launch = np.full((n, MAX_OPPORTUNITIES), np.nan)
     shots[:, 0] = earliest
     shot_launch[:, 0] = launch
+    shot_closing = np.full((n, MAX_OPPORTUNITIES), np.nan)
+    shot_closing[:, 0] = np.where(has, closing[rows, first], np.nan)
     t_prev = earliest.copy()
     for k in range(1, MAX_OPPORTUNITIES):
         cand = ok & (tgrid >= (t_prev + kill_assessment_s)[:, None])
@@ -150,6 +153,7 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
         t_k = np.where(has_k, tg[idx], np.nan)
         shots[:, k] = t_k
         shot_launch[:, k] = np.where(has_k, t_k - tt[rows, idx], np.nan)
+        shot_closing[:, k] = np.where(has_k, closing[rows, idx], np.nan)
         t_prev = t_k
     opps = np.sum(np.isfinite(shots), axis=1)
     return BattleSpace(
@@ -159,6 +163,7 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
         intercept_lon_rad=np.where(has, lon[rows, first], np.nan),
         closing_speed_m_s=np.where(has, closing[rows, first], np.nan),
         opportunities=opps.astype(int), shot_times_s=shots, shot_launch_s=shot_launch, margin_s=margin,
+        shot_closing_m_s=shot_closing,
     )
 
 

@@ -85,7 +85,9 @@ class DefenceModel:
                       threat_names=names, measurements=False)
         radars = [o for s, o in zip(obs.sensors, obs.observations) if isinstance(s, Radar)]
         if radars:
-            fc = np.nanmin(np.stack([o.first_detection_s for o in radars]), axis=0) + self.track_settle_s
+            first = np.stack([o.first_detection_s for o in radars])
+            first = np.where(np.isfinite(first), first, np.inf).min(axis=0)
+            fc = np.where(np.isfinite(first), first + self.track_settle_s, np.nan)
         else:
             fc = np.full(traj.n, np.nan)
         return obs, fc

@@ -1,0 +1,51 @@
+"""``shieldsim catalog show NAME``: one entry with its sources plus what shieldsim computes
+from it (a missile's maximum range, an interceptor's flown burnout speed, a sensor's
+detection range)."""
+
+from __future__ import annotations
+
+import copy
+
+
+def show_entry(name: str, rcs_m2: float | None = None) -> dict:
+    from .. import catalog
+
+    entry = copy.deepcopy(catalog.get(name, field="NAME"))
+    kind = entry["kind"]
+    if kind == "missile":
+        from ..targeting import max_range_km
+
+        rocket = catalog.missile(name, field="NAME")
+        entry["max_range_km"] = round(max_range_km(rocket), 1)
+        entry["ideal_delta_v_km_s"] = round(rocket.ideal_delta_v_m_s() / 1e3, 3)
+        entry["liftoff_mass_kg"] = round(rocket.liftoff_mass_kg, 1)
+    elif kind == "interceptor":
+        from ..interceptors import flown_burnout
+
+        entry.update(flown_burnout(name))
+    elif kind == "sensor":
+        entry.update(sensor_summary(entry, rcs_m2))
+    return entry
+
+
+def sensor_summary(entry: dict, rcs_m2: float | None = None) -> dict:
+    """The computed fields ``catalog show`` adds to a sensor (DESIGN.md contract)."""
+    from ..errors import ScenarioError
+    from ..sensors import Radar, sensor_from_catalog
+
+    s = sensor_from_catalog(entry)
+    if not isinstance(s, Radar):
+        return {"satellites": [{"name": x.name, "lon_deg": x.lon_deg, "lat_deg": x.lat_deg, "alt_km": x.alt_km}
+                               for x in s.satellites],
+                "cloud_top_km": s.cloud_top_km, "report_latency_s": s.report_latency_s, "needs_cue": False}
+    if rcs_m2 is not None and not rcs_m2 > 0:
+        raise ScenarioError("--rcs", f"must be a positive radar cross-section in m^2, got {rcs_m2}")
+    out = {"site": {"lat_deg": s.lat_deg, "lon_deg": s.lon_deg, "alt_km": s.alt_km},
+           "min_elevation_deg": s.min_elevation_deg, "azimuth_min_deg": s.azimuth_min_deg,
+           "azimuth_max_deg": s.azimuth_max_deg, "update_interval_s": s.update_interval_s, "needs_cue": s.needs_cue,
+           "reference_rcs_m2": s.reference_rcs_m2,
+           "detection_range_km": round(float(s.detection_range_km(s.reference_rcs_m2)), 1)}
+    if rcs_m2 is not None:
+        out["rcs_m2"] = rcs_m2
+        out["detection_range_km"] = round(float(s.detection_range_km(rcs_m2)), 1)
+    return out

@@ -1,0 +1,519 @@
+"""Scenario files: what to simulate, as a validated, frozen model.
+
+A scenario is a YAML mapping with ``version: 1`` and one section per idea (``threats``
+now; ``sensors``, ``batteries`` and ``doctrine`` join it as their own models). Every
+section is a pydantic model that forbids unknown keys, so a typo is an error naming its
+dotted path (``threats.0.missle``), never a silently ignored key. Names of missiles and
+places are checked against the catalog while validating. ``--set PATH=VALUE`` overrides
+edit the raw mapping before validation, so an override is checked exactly like the file.
+Every field, its unit and its default is documented in ``docs/scenario.md``.
+
+Every failure is one ``ScenarioError(field, reason)`` with ``field`` the dotted path.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import typing
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import catalog
+from .catalog import Site
+from .errors import ScenarioError
+from .vehicles import Rocket
+
+SCENARIO_VERSION = 1
+TRAJECTORIES = ("minimum-energy", "lofted", "depressed")
+DEFAULT_SEED = 2007
+
+NonNegativeSeconds = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
+Seed = Annotated[int, Field(strict=True, ge=0)]
+
+
+class Section(BaseModel):
+    """Base of every scenario model: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _catalog_check(check, *args):
+    """Run a catalog look-up inside a validator; its ScenarioError becomes a pydantic error
+    so that pydantic adds the dotted path."""
+    try:
+        return check(*args)
+    except ScenarioError as exc:
+        raise ValueError(exc.reason) from None
+
+
+class Threat(Section):
+    """One attacking missile: what it is, where it flies from and to, and when."""
+
+    name: str = Field(min_length=1, max_length=80, description="id of the threat in outputs")
+    missile: str = Field(description="catalog missile name")
+    from_: str = Field(alias="from", description="launch place: catalog site name or 'LAT,LON[,ALT_KM]'")
+    to: str = Field(description="aim point: catalog site name or 'LAT,LON[,ALT_KM]'")
+    trajectory: Literal["minimum-energy", "lofted", "depressed"] = Field(
+        "minimum-energy", description="trajectory shape the targeting solver flies")
+    launch_time_s: NonNegativeSeconds = Field(0.0, description="launch time after the scenario epoch, s")
+
+    @field_validator("missile")
+    @classmethod
+    def _known_missile(cls, v: str) -> str:
+        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
+        return v
+
+    @field_validator("from_", "to")
+    @classmethod
+    def _known_place(cls, v: str) -> str:
+        _catalog_check(catalog.parse_place, v, "place")
+        return v
+
+    def launch_site(self) -> Site:
+        """The launch place as a ``Site``."""
+        return catalog.parse_place(self.from_, "from")
+
+    def aim_site(self) -> Site:
+        """The aim point as a ``Site``."""
+        return catalog.parse_place(self.to, "to")
+
+    def rocket(self) -> Rocket:
+        """The catalog missile as a ``Rocket``."""
+        return catalog.missile(self.missile)
+
+
+class SensorRef(Section):
+    """A catalog sensor used by the scenario, with which of its published values to use."""
+
+    name: str = Field(description="catalog sensor name (shieldsim catalog --kind sensor)")
+    variant: Literal["value", "low", "high"] = Field(
+        "value", description="which of the catalog's value/low/high to use where sources disagree")
+
+    @field_validator("name")
+    @classmethod
+    def _known_sensor(cls, v: str) -> str:
+        _catalog_check(lambda n: catalog.get(n, "sensor", field="name"), v)
+        return v
+
+
+class BatterySpec(Section):
+    """An interceptor battery: where, which interceptor, how many."""
+
+    name: str = Field(min_length=1, description="id of the battery in outputs")
+    site: str = Field(description="catalog site name or 'LAT,LON[,ALT_KM]'")
+    interceptor: str = Field(description="catalog interceptor name (shieldsim catalog --kind interceptor)")
+    inventory: Annotated[int, Field(strict=True, ge=0, le=10000)] = Field(description="interceptors in the battery")
+    burnout_speed_km_s: Annotated[float, Field(gt=0.5, le=15.0, allow_inf_nan=False)] | None = Field(
+        None, description="fly the interceptor rescaled to this burnout speed, km/s (null: the catalog stages as flown)")
+
+    @field_validator("interceptor")
+    @classmethod
+    def _known_interceptor(cls, v: str) -> str:
+        _catalog_check(lambda n: catalog.get(n, "interceptor", field="interceptor"), v)
+        return v
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str) -> str:
+        _catalog_check(catalog.parse_place, v, "site")
+        return v
+
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class DoctrineSpec(Section):
+    """Shot doctrine and engagement timing."""
+
+    kind: Literal["salvo", "shoot-look-shoot"] = Field("shoot-look-shoot", description="salvo | shoot-look-shoot")
+    salvo_size: Annotated[int, Field(strict=True, ge=1, le=16)] = Field(1, description="interceptors per shot opportunity")
+    sspk: Probability = Field(0.8, description="single-shot kill probability (assumed; the tests' record is mixed)")
+    p_discriminate: Probability = Field(1.0, description="probability the defence picks the warhead among decoys")
+    kill_assessment_s: NonNegativeSeconds = Field(60.0, description="time to assess a kill before the next look, s")
+    decision_delay_s: NonNegativeSeconds = Field(60.0, description="from fire-control track to interceptor launch, s")
+    track_settle_s: NonNegativeSeconds = Field(
+        30.0, description="radar track time before it is good enough to commit an interceptor, s")
+    require_track: bool = Field(True, description="intercepts only inside a radar's track (in-flight updates)")
+    decoys: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(0, description="decoys per warhead in engage")
+
+
+class FootprintSpec(Section):
+    """Defaults of the defended-area analysis."""
+
+    launch: str = Field("semnan", description="launch place of the footprint's missiles")
+    missile: str = Field("iran-irbm", description="catalog missile flown to every aim point")
+    resolution_deg: Annotated[float, Field(gt=0.05, le=10.0)] = Field(1.0, description="aim-point grid spacing, deg")
+    lat_min_deg: Annotated[float, Field(ge=-90, le=90)] = Field(34.0, description="region south edge, deg")
+    lat_max_deg: Annotated[float, Field(ge=-90, le=90)] = Field(72.0, description="region north edge, deg")
+    lon_min_deg: Annotated[float, Field(ge=-180, le=360)] = Field(-25.0, description="region west edge, deg")
+    lon_max_deg: Annotated[float, Field(ge=-180, le=360)] = Field(45.0, description="region east edge, deg")
+
+    @field_validator("missile")
+    @classmethod
+    def _known_missile(cls, v: str) -> str:
+        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
+        return v
+
+    @field_validator("launch")
+    @classmethod
+    def _known_place(cls, v: str) -> str:
+        _catalog_check(catalog.parse_place, v, "launch")
+        return v
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "FootprintSpec":
+        if self.lat_min_deg >= self.lat_max_deg:
+            raise ValueError("lat_min_deg must be below lat_max_deg")
+        if self.lon_min_deg >= self.lon_max_deg:
+            raise ValueError("lon_min_deg must be west of lon_max_deg")
+        return self
+
+
+class ReachSpec(Section):
+    """Defaults of the Russian-ICBM reach analysis."""
+
+    missile: str = Field("ss-27", description="catalog missile flown from each base")
+    launches: tuple[str, ...] = Field((), description="launch bases (empty: every catalog Russian ICBM base)")
+    targets: tuple[str, ...] = Field((), description="targets (empty: every catalog US city)")
+    speeds_km_s: tuple[Annotated[float, Field(gt=0.5, le=15.0)], ...] = Field(
+        (4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0), description="interceptor burnout speeds scanned for the minimum speed, km/s")
+
+    @field_validator("missile")
+    @classmethod
+    def _known_missile(cls, v: str) -> str:
+        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
+        return v
+
+    @field_validator("launches", "targets")
+    @classmethod
+    def _known_places(cls, v):
+        for p in v:
+            _catalog_check(catalog.parse_place, p, "place")
+        return v
+
+
+class RaidSpec(Section):
+    """Defaults of the raid analysis."""
+
+    threat: str = Field("", description="name of the scenario threat the raid repeats (empty: the first)")
+    max_size: Annotated[int, Field(strict=True, ge=1, le=200)] = Field(20, description="largest raid size")
+    headline_size: Annotated[int, Field(strict=True, ge=1, le=200)] = Field(
+        5, description="raid size of the compare/sweep headline figures")
+    decoys: tuple[Annotated[int, Field(ge=0, le=100)], ...] = Field((0, 4), description="decoys per warhead, one curve each")
+    trials: Annotated[int, Field(strict=True, ge=100, le=10_000_000)] = Field(20000, description="Monte Carlo trials per point")
+
+
+class AnalysisSpec(Section):
+    """Settings of the analyses ``run`` performs."""
+
+    trials: Annotated[int, Field(strict=True, ge=1, le=10_000_000)] = Field(
+        10000, description="Monte Carlo trials of engage")
+    compare_resolution_deg: Annotated[float, Field(gt=0.05, le=10.0)] = Field(
+        2.0, description="footprint resolution of the compare/sweep headline figures, deg")
+    footprint: FootprintSpec = Field(default_factory=FootprintSpec, description="defended-area analysis")
+    reach: ReachSpec = Field(default_factory=ReachSpec, description="Russian-ICBM reach analysis")
+    raid: RaidSpec = Field(default_factory=RaidSpec, description="raid analysis")
+
+
+class Scenario(Section):
+    """A whole scenario file (version 1)."""
+
+    version: Literal[1] = Field(description="scenario file format version")
+    name: str = Field(min_length=1, description="short id of the scenario")
+    title: str = Field("", description="one-line human title")
+    description: str = Field("", description="free text")
+    seed: Seed = Field(DEFAULT_SEED, description="seed of every random draw in a run")
+    threats: tuple[Threat, ...] = Field((), description="the attacking missiles")
+    sensors: tuple[SensorRef, ...] = Field((), description="the sensors (catalog names, optionally with a variant)")
+    batteries: tuple[BatterySpec, ...] = Field((), description="the interceptor batteries")
+    doctrine: DoctrineSpec = Field(default_factory=DoctrineSpec, description="shot doctrine and engagement timing")
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec, description="settings of the analyses run performs")
+
+    @field_validator("sensors", mode="before")
+    @classmethod
+    def _sensor_names(cls, v: Any) -> Any:
+        # A plain catalog name is short for {name: NAME}.
+        if isinstance(v, (list, tuple)):
+            return [{"name": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exact_version(cls, v: Any) -> Any:
+        if isinstance(v, bool) or v != SCENARIO_VERSION or not isinstance(v, int):
+            raise ValueError(f"unsupported version {_short(v)}; this shieldsim reads version: {SCENARIO_VERSION}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        seen: dict[str, int] = {}
+        for i, t in enumerate(self.threats):
+            if t.name in seen:
+                raise ScenarioError(f"threats.{i}.name", f"threat name {t.name!r} is already used by threats.{seen[t.name]}")
+            seen[t.name] = i
+            a, b = t.launch_site(), t.aim_site()
+            if abs(a.lat_deg - b.lat_deg) < 1e-3 and abs(a.lon_deg - b.lon_deg) < 1e-3:
+                raise ScenarioError(f"threats.{i}.to", "the aim point is the launch point")
+        names: dict[str, int] = {}
+        for i, bt in enumerate(self.batteries):
+            if bt.name in names:
+                raise ScenarioError(f"batteries.{i}.name", f"battery name {bt.name!r} is already used by batteries.{names[bt.name]}")
+            names[bt.name] = i
+        if self.analysis.raid.threat and self.threats and self.analysis.raid.threat not in seen:
+            raise ScenarioError("analysis.raid.threat", f"no threat named {self.analysis.raid.threat!r}; "
+                                                        f"threats: {', '.join(seen)}")
+        return self
+
+    def to_dict(self) -> dict:
+        """The scenario as plain data, with the file's key names (``from``), defaults filled in."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def catalog_names(self) -> dict[str, list[str]]:
+        """The catalog entries the scenario uses, by kind (sorted); places given as
+        coordinates are not catalog entries and are left out."""
+        used: dict[str, set[str]] = {"missile": set(), "site": set(), "sensor": set(), "interceptor": set()}
+        for sr in self.sensors:
+            used["sensor"].add(sr.name)
+        for bt in self.batteries:
+            used["interceptor"].add(bt.interceptor)
+            place = catalog.parse_place(bt.site, "site")
+            if place.group != "ad-hoc":
+                used["site"].add(place.name)
+        for t in self.threats:
+            used["missile"].add(t.missile)
+            for place in (t.launch_site(), t.aim_site()):
+                if place.group != "ad-hoc":
+                    used["site"].add(place.name)
+        return {kind: sorted(v) for kind, v in used.items()}
+
+
+# --- reading ---------------------------------------------------------------------------------
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys instead of keeping the last one."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in out:
+            raise ScenarioError(str(key), f"duplicate key at line {key_node.start_mark.line + 1}")
+        out[key] = loader.construct_object(value_node, deep=deep)
+    return out
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _scenario_dir():
+    return resources.files("shieldsim").joinpath("scenarios")
+
+
+def builtin_scenarios() -> list[str]:
+    """Names of the built-in scenarios (``scenarios/<name>.yaml`` in the package)."""
+    return sorted(p.name[: -len(".yaml")] for p in _scenario_dir().iterdir() if p.name.endswith(".yaml"))
+
+
+def scenario_yaml(name: str) -> str:
+    """The YAML text of a built-in scenario, ready to copy and edit."""
+    if name not in builtin_scenarios():
+        raise ScenarioError("scenario", _unknown_builtin(name))
+    return _scenario_dir().joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _unknown_builtin(name: str) -> str:
+    close = difflib.get_close_matches(name, builtin_scenarios(), n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    return (f"{name!r} is neither a file nor a built-in scenario; {hint}"
+            f"built-ins: {', '.join(builtin_scenarios())} (`shieldsim scenario list`)")
+
+
+def _parse_yaml(text: str, label: str) -> dict:
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, f"{label}: {exc.reason}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError("scenario", f"{label} is not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError("scenario", f"{label} must be a YAML mapping (version: 1, name: ..., threats: ...)")
+    return data
+
+
+def read_raw(source: str | Path) -> dict:
+    """The raw mapping of a scenario file path or built-in name (not validated)."""
+    path = Path(source)
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError("scenario", f"cannot read {path}: {exc}") from None
+        return _parse_yaml(text, str(path))
+    name = str(source)
+    if name in builtin_scenarios():
+        return _parse_yaml(scenario_yaml(name), name)
+    if isinstance(source, Path) or name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
+        raise ScenarioError("scenario", f"no such file: {name}")
+    raise ScenarioError("scenario", _unknown_builtin(name))
+
+
+# --- overrides -------------------------------------------------------------------------------
+def _split_override(item: str) -> tuple[str, list[str], Any]:
+    if not isinstance(item, str) or "=" not in item:
+        raise ScenarioError("--set", f"expected PATH=VALUE, got {item!r}")
+    path, text = item.split("=", 1)
+    path = path.strip()
+    parts = path.split(".")
+    if not path or any(not p for p in parts):
+        raise ScenarioError("--set", f"expected PATH=VALUE with a dotted PATH like threats.0.missile, got {item!r}")
+    try:
+        val = yaml.safe_load(text) if text.strip() else text
+    except yaml.YAMLError:
+        val = text
+    return path, parts, val
+
+
+def _set_path(data: dict, path: str, parts: list[str], val: Any) -> None:
+    node: Any = data
+    for i, key in enumerate(parts):
+        parent = ".".join(parts[:i]) or "the scenario"
+        last = i == len(parts) - 1
+        if isinstance(node, list):
+            if not key.isdigit():
+                raise ScenarioError(path, f"bad --set path: {parent} is a list, so {key!r} must be an index "
+                                          f"0..{len(node) - 1}")
+            idx = int(key)
+            if idx >= len(node):
+                raise ScenarioError(path, f"bad --set path: index {idx} is out of range, {parent} has {len(node)} item(s)")
+            if last:
+                node[idx] = val
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[key] = val
+            else:
+                if node.get(key) is None:
+                    if parts[i + 1].isdigit():
+                        raise ScenarioError(path, f"bad --set path: {'.'.join(parts[:i + 1])} has no items to index")
+                    node[key] = {}
+                node = node[key]
+        else:
+            raise ScenarioError(path, f"bad --set path: {parent} is a single value ({node!r}), it has no fields")
+
+
+def apply_overrides(raw: dict, overrides: Iterable[str]) -> dict:
+    """A copy of ``raw`` with each ``PATH=VALUE`` applied in order (VALUE read as YAML;
+    list items by integer index; missing mappings on the way are created, so that the
+    validation names any unknown field)."""
+    data = copy.deepcopy(raw)
+    for item in overrides:
+        path, parts, val = _split_override(item)
+        _set_path(data, path, parts, val)
+    return data
+
+
+# --- validation --------------------------------------------------------------------------------
+def _element_model(annotation: Any) -> type[BaseModel] | None:
+    """The model class inside an annotation (Model, tuple[Model, ...], Model | None...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _element_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The model that validated the mapping at ``loc`` (ints are list indices)."""
+    model: type[BaseModel] | None = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        field = next((f for n, f in model.model_fields.items() if part in (n, f.alias)), None)
+        if field is None:
+            return None
+        model = _element_model(field.annotation)
+    return model
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _short(x: Any) -> str:
+    s = repr(x)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def _scenario_error(exc: ValidationError) -> ScenarioError:
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(err["loc"])
+    field = ".".join(str(p) for p in loc) or "scenario"
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = f"; allowed here: {', '.join(_field_names(model))}" if model else ""
+        close = difflib.get_close_matches(str(loc[-1]), _field_names(model), n=1) if model else []
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        reason = f"unknown field{hint}{allowed}"
+    elif kind == "missing":
+        reason = "required field is missing"
+        if loc == ("version",):
+            reason += f" (this shieldsim reads version: {SCENARIO_VERSION})"
+    elif kind == "value_error":
+        reason = msg.removeprefix("Value error, ")
+    elif kind == "model_type":
+        reason = f"expected a mapping of fields, got {_short(err.get('input'))}"
+    elif kind in ("tuple_type", "list_type"):
+        reason = f"expected a list, got {_short(err.get('input'))}"
+    else:
+        reason = f"{msg[0].lower()}{msg[1:]}, got {_short(err.get('input'))}"
+    return ScenarioError(field, reason)
+
+
+def validate_scenario(raw: dict) -> Scenario:
+    """Validate a raw scenario mapping into a ``Scenario`` (one ScenarioError on failure)."""
+    if not isinstance(raw, dict):
+        raise ScenarioError("scenario", "a scenario must be a mapping (version: 1, name: ..., threats: ...)")
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise _scenario_error(exc) from None
+
+
+def load_scenario(source: str | Path, overrides: Iterable[str] = (), seed: int | None = None) -> Scenario:
+    """Read, override and validate a scenario.
+
+    ``source`` is a file path or a built-in name (``third_site_2007``); ``overrides`` are
+    ``PATH=VALUE`` strings applied in order to the raw mapping before validation (what
+    ``--set`` passes); ``seed``, if given, replaces the file's seed (``--seed``).
+    """
+    overrides = list(overrides)
+    raw = apply_overrides(read_raw(source), overrides)
+    if seed is not None:
+        raw["seed"] = seed
+    try:
+        return validate_scenario(raw)
+    except ScenarioError as exc:
+        for item in reversed(overrides):
+            path = item.split("=", 1)[0].strip()
+            if exc.field == path or exc.field.startswith(path + ".") or path.startswith(exc.field + "."):
+                raise ScenarioError(exc.field, f"{exc.reason} (from --set {item})") from None
+        raise
+
+
+__all__ = ["SCENARIO_VERSION", "TRAJECTORIES", "DEFAULT_SEED", "Section", "Threat", "SensorRef", "BatterySpec",
+           "DoctrineSpec", "AnalysisSpec", "Scenario", "load_scenario",
+           "validate_scenario", "apply_overrides", "read_raw", "builtin_scenarios", "scenario_yaml"]
