@@ -138,7 +138,7 @@ class DoctrineSpec(Section):
     kill_assessment_s: NonNegativeSeconds = Field(60.0, description="time to assess a kill before the next look, s")
     decision_delay_s: NonNegativeSeconds = Field(60.0, description="from fire-control track to interceptor launch, s")
     track_settle_s: NonNegativeSeconds = Field(
-        30.0, description="radar track time before it is good enough to commit an interceptor, s")
+        60.0, description="radar track time (after burnout) before it can commit an interceptor, s")
     require_track: bool = Field(True, description="intercepts only inside a radar's track (in-flight updates)")
     decoys: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(0, description="decoys per warhead in engage")
 
