@@ -61,6 +61,12 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
     """Right-hand side; ``tphase`` (a time inside the current step) selects the regime."""
     x, yy, z = y[0], y[1], y[2]
     gx, gy, gz = E.gravity_scalar(x, yy, z, grav)
+    out[0], out[1], out[2] = y[3], y[4], y[5]
+    powered = p[P_POWERED] > 0.5 and tphase < p[P_TEND]
+    if not powered and p[P_BETA] >= 1e30:
+        # Vacuum coast: gravity only (no need for the geodetic altitude).
+        out[3], out[4], out[5] = gx, gy, gz
+        return
     vrx = y[3] + omega * yy
     vry = y[4] - omega * x
     vrz = y[5]
@@ -68,7 +74,7 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
     lat, lon, h = E._geodetic_scalar(x, yy, z, earth)
     ax, ay, az = gx, gy, gz
     rho = E.density_scalar(h) if h < 1.0e6 else 0.0
-    if p[P_POWERED] > 0.5 and tphase < p[P_TEND]:
+    if powered:
         i = 0
         for j in range(MAX_STAGES):
             if tphase >= stab[j, 0] and tphase < stab[j, 1]:
@@ -108,7 +114,6 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
         ax -= k * vrx
         ay -= k * vry
         az -= k * vrz
-    out[0], out[1], out[2] = y[3], y[4], y[5]
     out[3], out[4], out[5] = ax, ay, az
 
 
