@@ -90,7 +90,11 @@ def fly(
         if missile is not None:
             raise ScenarioError("MISSILE", "give either a missile or --burnout, not both")
         lat, lon, alt, spd, gam, az = _parse_floats(burnout, 6, "--burnout")
-        res = api.free_flight(lat, lon, alt, spd, gam, az, earth=earth, rotation=rotation, beta_kg_m2=beta)
+        try:
+            res = api.free_flight(lat, lon, alt, spd, gam, az, earth=earth, rotation=rotation, beta_kg_m2=beta)
+        except ScenarioError as e:
+            flag = "--beta" if e.field == "beta_kg_m2" else ("--earth" if e.field == "earth" else "--burnout")
+            raise ScenarioError(flag, e.reason if flag != "--burnout" else f"{e.field}: {e.reason}") from None
     else:
         if missile is None:
             raise ScenarioError("MISSILE", "name a missile (or use --burnout)")
@@ -212,11 +216,20 @@ def scenario_check(
         typer.echo(f"  {kind}: {', '.join(names)}")
 
 
+_DOCTRINE_FLAGS = {"sspk": "--sspk", "salvo_size": "--salvo", "kind": "--doctrine"}
+
+
 def _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to, sensors=None, doctrine=None):
     from .analyses.context import load_context
 
-    return load_context(scenario, set_, seed, interceptor_speed, missile, from_, to, sensor_names=sensors,
-                        doctrine_overrides=doctrine)
+    try:
+        return load_context(scenario, set_, seed, interceptor_speed, missile, from_, to, sensor_names=sensors,
+                            doctrine_overrides=doctrine)
+    except ScenarioError as e:
+        for key, flag in _DOCTRINE_FLAGS.items():
+            if e.field == f"doctrine.{key}" and (doctrine or {}).get(key) is not None and "(from --set" in e.reason:
+                raise ScenarioError(flag, e.reason.split(" (from --set")[0]) from None
+        raise
 
 
 _SET = typer.Option([], "--set", help="Override PATH=VALUE (repeatable; see docs/scenario.md).")
