@@ -207,6 +207,12 @@ def scenario_check(
     from .scenario import load_scenario
 
     sc = load_scenario(file, overrides=set_)
+    if sc.threats:
+        # Aim points beyond a missile's reach are refused here too (aiming only: no sensors,
+        # no engagements), so a file `check` passes is one every command can run.
+        from .analyses.threats import fly_threat_specs, scenario_threat_specs
+
+        fly_threat_specs(scenario_threat_specs(sc))
     out = {"name": sc.name, "valid": True, "catalog": sc.catalog_names()}
     if as_json:
         _emit_json(out)

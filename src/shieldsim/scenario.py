@@ -458,7 +458,10 @@ def _short(x: Any) -> str:
 
 
 def _scenario_error(exc: ValidationError) -> ScenarioError:
-    err = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A misspelt key shows up twice: the key it should be is "missing" and the typo is an
+    # "unknown field"; name the typo, with its did-you-mean, rather than the missing key.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     field = ".".join(str(p) for p in loc) or "scenario"
     kind, msg = err["type"], err["msg"]

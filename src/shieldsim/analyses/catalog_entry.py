@@ -10,7 +10,7 @@ import copy
 def show_entry(name: str, rcs_m2: float | None = None) -> dict:
     from .. import catalog
 
-    entry = copy.deepcopy(catalog.get(name, field="NAME"))
+    entry = _with_spread(copy.deepcopy(catalog.get(name, field="NAME")))
     kind = entry["kind"]
     if kind == "missile":
         from ..targeting import max_range_km
@@ -28,6 +28,20 @@ def show_entry(name: str, rcs_m2: float | None = None) -> dict:
     return entry
 
 
+def _with_spread(node):
+    """Every sourced parameter shows value, low, high and source (low/high null when none)."""
+    if isinstance(node, dict):
+        if "value" in node and "source" in node:
+            node.setdefault("low", None)
+            node.setdefault("high", None)
+        for v in node.values():
+            _with_spread(v)
+    elif isinstance(node, list):
+        for v in node:
+            _with_spread(v)
+    return node
+
+
 def sensor_summary(entry: dict, rcs_m2: float | None = None) -> dict:
     """The computed fields ``catalog show`` adds to a sensor (DESIGN.md contract)."""
     from ..errors import ScenarioError
@@ -35,9 +49,12 @@ def sensor_summary(entry: dict, rcs_m2: float | None = None) -> dict:
 
     s = sensor_from_catalog(entry)
     if not isinstance(s, Radar):
-        return {"satellites": [{"name": x.name, "lon_deg": x.lon_deg, "lat_deg": x.lat_deg, "alt_km": x.alt_km}
+        # Infrared constellations have no single site, sector or detection range: null.
+        return {"site": None, "min_elevation_deg": None, "azimuth_min_deg": None, "azimuth_max_deg": None,
+                "update_interval_s": None, "needs_cue": False, "detection_range_km": None,
+                "satellites": [{"name": x.name, "lon_deg": x.lon_deg, "lat_deg": x.lat_deg, "alt_km": x.alt_km}
                                for x in s.satellites],
-                "cloud_top_km": s.cloud_top_km, "report_latency_s": s.report_latency_s, "needs_cue": False}
+                "cloud_top_km": s.cloud_top_km, "report_latency_s": s.report_latency_s}
     if rcs_m2 is not None and not rcs_m2 > 0:
         raise ScenarioError("--rcs", f"must be a positive radar cross-section in m^2, got {rcs_m2}")
     out = {"site": {"lat_deg": s.lat_deg, "lon_deg": s.lon_deg, "alt_km": s.alt_km},

@@ -51,7 +51,7 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
 
     rocket = catalog.missile(missile, field="--missile")
     specs = [{"name": f"{missile} {a.name}->{b.name}", "missile": missile, "rocket": rocket, "launch": a, "target": b,
-              "trajectory": "minimum-energy", "field": "--target"} for a in launches for b in targets]
+              "trajectory": "minimum-energy", "field_to": "--target"} for a in launches for b in targets]
     flown = fly_threat_specs(specs)
     tl = defence.timeline(flown.trajectory, rng, flown.names)
     base = defence.assess(flown.trajectory, rng, flown.names, timeline=tl)

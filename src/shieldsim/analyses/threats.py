@@ -81,7 +81,7 @@ def fly_threat_specs(specs: list[dict]) -> FlownThreats:
             if not sol.feasible[j]:
                 s = specs[i]
                 raise ScenarioError(
-                    f"{s.get('field', 'threats')}.to",
+                    s.get("field_to", "--to"),
                     f"threat {s['name']!r}: {s['target'].name} is {sol.target_range_m[j] / 1e3:,.0f} km from "
                     f"{s['launch'].name}, beyond the {s['missile']}'s maximum range of {sol.max_range_m[j] / 1e3:,.0f} km"
                     if sol.target_range_m[j] > sol.max_range_m[j] else
@@ -99,7 +99,7 @@ def scenario_threat_specs(sc) -> list[dict]:
     """Threat dicts of a validated Scenario."""
     return [{"name": t.name, "missile": t.missile, "rocket": t.rocket(), "launch": t.launch_site(),
              "target": t.aim_site(), "trajectory": t.trajectory, "launch_time_s": t.launch_time_s,
-             "field": f"threats.{i}"} for i, t in enumerate(sc.threats)]
+             "field_to": f"threats.{i}.to"} for i, t in enumerate(sc.threats)]
 
 
 def adhoc_threat_specs(missile: str, from_: str, to: str, trajectory: str = "minimum-energy") -> list[dict]:
@@ -108,4 +108,4 @@ def adhoc_threat_specs(missile: str, from_: str, to: str, trajectory: str = "min
 
     return [{"name": f"{missile} {from_}->{to}", "missile": missile, "rocket": catalog.missile(missile, field="--missile"),
              "launch": catalog.parse_place(from_, "--from"), "target": catalog.parse_place(to, "--to"),
-             "trajectory": trajectory, "launch_time_s": 0.0, "field": "--to"}]
+             "trajectory": trajectory, "launch_time_s": 0.0, "field_to": "--to"}]
