@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from . import catalog
 from .catalog import Site
@@ -52,28 +52,30 @@ def _catalog_check(check, *args):
         raise ValueError(exc.reason) from None
 
 
+def _missile_name(v: str) -> str:
+    _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
+    return v
+
+
+def _place(v: str) -> str:
+    _catalog_check(catalog.parse_place, v, "place")
+    return v
+
+
+MissileName = Annotated[str, AfterValidator(_missile_name)]
+Place = Annotated[str, AfterValidator(_place)]
+
+
 class Threat(Section):
     """One attacking missile: what it is, where it flies from and to, and when."""
 
     name: str = Field(min_length=1, max_length=80, description="id of the threat in outputs")
-    missile: str = Field(description="catalog missile name")
-    from_: str = Field(alias="from", description="launch place: catalog site name or 'LAT,LON[,ALT_KM]'")
-    to: str = Field(description="aim point: catalog site name or 'LAT,LON[,ALT_KM]'")
+    missile: MissileName = Field(description="catalog missile name")
+    from_: Place = Field(alias="from", description="launch place: catalog site name or 'LAT,LON[,ALT_KM]'")
+    to: Place = Field(description="aim point: catalog site name or 'LAT,LON[,ALT_KM]'")
     trajectory: Literal["minimum-energy", "lofted", "depressed"] = Field(
         "minimum-energy", description="trajectory shape the targeting solver flies")
     launch_time_s: NonNegativeSeconds = Field(0.0, description="launch time after the scenario epoch, s")
-
-    @field_validator("missile")
-    @classmethod
-    def _known_missile(cls, v: str) -> str:
-        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
-        return v
-
-    @field_validator("from_", "to")
-    @classmethod
-    def _known_place(cls, v: str) -> str:
-        _catalog_check(catalog.parse_place, v, "place")
-        return v
 
     def launch_site(self) -> Site:
         """The launch place as a ``Site``."""
@@ -106,7 +108,7 @@ class BatterySpec(Section):
     """An interceptor battery: where, which interceptor, how many."""
 
     name: str = Field(min_length=1, description="id of the battery in outputs")
-    site: str = Field(description="catalog site name or 'LAT,LON[,ALT_KM]'")
+    site: Place = Field(description="catalog site name or 'LAT,LON[,ALT_KM]'")
     interceptor: str = Field(description="catalog interceptor name (shieldsim catalog --kind interceptor)")
     inventory: Annotated[int, Field(strict=True, ge=0, le=10000)] = Field(description="interceptors in the battery")
     burnout_speed_km_s: Annotated[float, Field(gt=0.5, le=15.0, allow_inf_nan=False)] | None = Field(
@@ -118,11 +120,6 @@ class BatterySpec(Section):
         _catalog_check(lambda n: catalog.get(n, "interceptor", field="interceptor"), v)
         return v
 
-    @field_validator("site")
-    @classmethod
-    def _known_site(cls, v: str) -> str:
-        _catalog_check(catalog.parse_place, v, "site")
-        return v
 
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -146,25 +143,13 @@ class DoctrineSpec(Section):
 class FootprintSpec(Section):
     """Defaults of the defended-area analysis."""
 
-    launch: str = Field("semnan", description="launch place of the footprint's missiles")
-    missile: str = Field("iran-irbm", description="catalog missile flown to every aim point")
+    launch: Place = Field("semnan", description="launch place of the footprint's missiles")
+    missile: MissileName = Field("iran-irbm", description="catalog missile flown to every aim point")
     resolution_deg: Annotated[float, Field(gt=0.05, le=10.0)] = Field(1.0, description="aim-point grid spacing, deg")
     lat_min_deg: Annotated[float, Field(ge=-90, le=90)] = Field(34.0, description="region south edge, deg")
     lat_max_deg: Annotated[float, Field(ge=-90, le=90)] = Field(72.0, description="region north edge, deg")
     lon_min_deg: Annotated[float, Field(ge=-180, le=360)] = Field(-25.0, description="region west edge, deg")
     lon_max_deg: Annotated[float, Field(ge=-180, le=360)] = Field(45.0, description="region east edge, deg")
-
-    @field_validator("missile")
-    @classmethod
-    def _known_missile(cls, v: str) -> str:
-        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
-        return v
-
-    @field_validator("launch")
-    @classmethod
-    def _known_place(cls, v: str) -> str:
-        _catalog_check(catalog.parse_place, v, "launch")
-        return v
 
     @model_validator(mode="after")
     def _ordered(self) -> "FootprintSpec":
@@ -178,24 +163,11 @@ class FootprintSpec(Section):
 class ReachSpec(Section):
     """Defaults of the Russian-ICBM reach analysis."""
 
-    missile: str = Field("ss-27", description="catalog missile flown from each base")
-    launches: tuple[str, ...] = Field((), description="launch bases (empty: every catalog Russian ICBM base)")
-    targets: tuple[str, ...] = Field((), description="targets (empty: every catalog US city)")
+    missile: MissileName = Field("ss-27", description="catalog missile flown from each base")
+    launches: tuple[Place, ...] = Field((), description="launch bases (empty: every catalog Russian ICBM base)")
+    targets: tuple[Place, ...] = Field((), description="targets (empty: every catalog US city)")
     speeds_km_s: tuple[Annotated[float, Field(gt=0.5, le=15.0)], ...] = Field(
         (4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0), description="interceptor burnout speeds scanned for the minimum speed, km/s")
-
-    @field_validator("missile")
-    @classmethod
-    def _known_missile(cls, v: str) -> str:
-        _catalog_check(lambda n: catalog.get(n, "missile", field="missile"), v)
-        return v
-
-    @field_validator("launches", "targets")
-    @classmethod
-    def _known_places(cls, v):
-        for p in v:
-            _catalog_check(catalog.parse_place, p, "place")
-        return v
 
 
 class RaidSpec(Section):
