@@ -33,8 +33,9 @@ from . import earth as E
 from .vehicles import MACH_GRID, MAX_STAGES, Rocket, cd_values, stage_table
 
 # Per-trajectory parameter vector layout.
-P_TV, P_TP, P_KICK, P_AZ, P_TEND, P_AREF, P_BETA, P_POWERED, P_LAT0, P_LON0, P_RVMASS = range(11)
-N_PARAMS = 11
+P_TV, P_TP, P_KICK, P_AZ, P_TEND, P_AREF, P_BETA, P_POWERED, P_LAT0, P_LON0, P_RVMASS, P_HOLD = range(12)
+N_PARAMS = 12
+GUIDANCE = ("gravity-turn", "hold-pitch")
 REENTRY_ALT_M = 100e3
 # Integration tolerances: chosen so that a 30-minute ICBM arc lands within a few metres of
 # a DOP853 reference at rtol 1e-12 (tests/validation/test_reference_integration.py).
@@ -86,8 +87,10 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
         ux, uy, uz = cl * co, cl * so, sl
         if tphase < p[P_TV]:
             dx, dy, dz = ux, uy, uz
-        elif tphase < p[P_TP]:
-            th = p[P_KICK] * (t - p[P_TV]) / (p[P_TP] - p[P_TV])
+        elif tphase < p[P_TP] or p[P_HOLD] > 0.5:
+            # Pitch-over: tilt toward the azimuth to the kick angle; with hold-pitch guidance
+            # the thrust then stays at the kick angle from the local vertical.
+            th = p[P_KICK] * min(1.0, (t - p[P_TV]) / (p[P_TP] - p[P_TV]))
             caz, saz = math.cos(p[P_AZ]), math.sin(p[P_AZ])
             hx = caz * (-sl * co) + saz * (-so)
             hy = caz * (-sl * so) + saz * co
@@ -559,11 +562,14 @@ def launch_state(lat_rad, lon_rad, alt_m, earth: int, rotation: bool):
 
 def fly_rockets(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s=np.inf, *,
                 earth: str = "wgs84", rotation: bool = True, gravity: str | None = None, dense: bool = True,
-                t_max_s: float = DEFAULT_T_MAX_S) -> Trajectory:
+                t_max_s: float = DEFAULT_T_MAX_S, guidance="gravity-turn") -> Trajectory:
     """Fly a batch of rockets from launch points with given azimuths, kick angles, cut-offs.
 
     Arrays broadcast to a common batch shape (flattened); ``rockets`` is one Rocket or one
-    per trajectory. Returns a ``Trajectory`` of the whole batch.
+    per trajectory. ``guidance`` (one word or one per trajectory): ``gravity-turn`` (thrust
+    along the air-relative velocity after the pitch-over: threats and the default) or
+    ``hold-pitch`` (thrust held at the kick angle from the local vertical: the steered,
+    flat paths of an interceptor). Returns a ``Trajectory`` of the whole batch.
     """
     ecode = E.earth_code(earth)
     lat, lon, alt, az, kick, tcut = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)).ravel()
@@ -593,6 +599,11 @@ def fly_rockets(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, azi
     params[:, P_LAT0] = lat
     params[:, P_LON0] = lon
     params[:, P_RVMASS] = [r.payload.mass_kg for r in rockets]
+    g = np.broadcast_to(np.asarray(guidance, dtype=object), (n,))
+    bad = [x for x in set(g.tolist()) if x not in GUIDANCE]
+    if bad:
+        raise ValueError(f"unknown guidance {bad[0]!r}; use one of {GUIDANCE}")
+    params[:, P_HOLD] = (g == "hold-pitch").astype(float)
     y0 = launch_state(lat, lon, alt, ecode, rotation)
     return _run(y0, params, stabs, cdvs, lat, lon, ecode, gravity, rotation, dense, t_max_s)
 

@@ -43,7 +43,7 @@ KICK_MAX_RAD = math.radians(85.0)
 D_STEP_M = 10e3
 H_STEP_M = 10e3
 FAN_DT_S = 1.0
-TABLE_VERSION = 3
+TABLE_VERSION = 5
 
 
 @dataclass
@@ -169,10 +169,23 @@ def _fill_table(ct, cd, cvd, cvu, dgrid, T, VD, VU):
             T[i, j] = np.inf
             VD[i, j] = np.nan
             VU[i, j] = np.nan
-        for s in range(2):
-            for k in range(nk - 1):
-                d0, d1 = cd[k, s, j], cd[k + 1, s, j]
-                t0, t1 = ct[k, s, j], ct[k + 1, s, j]
+        for s in range(3):
+            for k in range(nk - 1 if s < 2 else nk):
+                if s < 2:
+                    d0, d1 = cd[k, s, j], cd[k + 1, s, j]
+                    t0, t1 = ct[k, s, j], ct[k + 1, s, j]
+                    v0d, v1d = cvd[k, s, j], cvd[k + 1, s, j]
+                    v0u, v1u = cvu[k, s, j], cvu[k + 1, s, j]
+                else:
+                    # Apex gap: between the ascending and descending crossings of the last
+                    # kick that reaches this altitude (the next flatter one does not), the
+                    # fan's edge runs nearly level; interpolate along that kick itself.
+                    if k + 1 < nk and np.isfinite(ct[k + 1, 0, j]):
+                        continue
+                    d0, d1 = cd[k, 0, j], cd[k, 1, j]
+                    t0, t1 = ct[k, 0, j], ct[k, 1, j]
+                    v0d, v1d = cvd[k, 0, j], cvd[k, 1, j]
+                    v0u, v1u = cvu[k, 0, j], cvu[k, 1, j]
                 if not (np.isfinite(d0) and np.isfinite(d1) and np.isfinite(t0) and np.isfinite(t1)):
                     continue
                 lo, hi = min(d0, d1), max(d0, d1)
@@ -183,8 +196,8 @@ def _fill_table(ct, cd, cvd, cvu, dgrid, T, VD, VU):
                     tt = t0 + w * (t1 - t0)
                     if tt < T[i, j]:
                         T[i, j] = tt
-                        VD[i, j] = cvd[k, s, j] + w * (cvd[k + 1, s, j] - cvd[k, s, j])
-                        VU[i, j] = cvu[k, s, j] + w * (cvu[k + 1, s, j] - cvu[k, s, j])
+                        VD[i, j] = v0d + w * (v1d - v0d)
+                        VU[i, j] = v0u + w * (v1u - v0u)
 
 
 def site_relative(site_lat_rad, site_lon_rad, lat_rad, lon_rad):
@@ -241,9 +254,15 @@ def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, 
     lat0 = math.radians(site_lat_deg)
     az_bins = np.arange(N_AZ) * 2 * math.pi / N_AZ
     kicks = np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, N_KICK)
-    az_all = np.repeat(az_bins, N_KICK)
-    k_all = np.tile(kicks, N_AZ)
-    tr = fly_rockets(booster, lat0, 0.0, site_alt_km * 1e3, az_all, k_all, t_max_s=t_max_s)
+    # Two guidance families: the booster's gravity turn after a short pitch-over, and a
+    # steered fly-out holding the thrust at the kick angle from the local vertical for the
+    # whole burn: the flat, low paths a high-thrust booster cannot fly by a gravity turn.
+    families = ("gravity-turn", "hold-pitch")
+    nf = len(families)
+    az_all = np.tile(np.repeat(az_bins, N_KICK), nf)
+    k_all = np.tile(kicks, N_AZ * nf)
+    guidance = np.repeat(np.array(families, dtype=object), N_AZ * N_KICK)
+    tr = fly_rockets(booster, lat0, 0.0, site_alt_km * 1e3, az_all, k_all, t_max_s=t_max_s, guidance=guidance)
     ts = np.arange(0.0, t_max_s + FAN_DT_S, FAN_DT_S)
     lat, lon, alt = tr.geodetic(ts)
     vel = tr.velocity_ecef(ts)
@@ -264,12 +283,23 @@ def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, 
     T = np.empty((N_AZ, dgrid.size, hgrid.size))
     VD = np.empty_like(T)
     VU = np.empty_like(T)
-    for a in range(N_AZ):
-        sl = slice(a * N_KICK, (a + 1) * N_KICK)
-        _fill_table(ct[sl], cd[sl], cvd[sl], cvu[sl], dgrid, T[a], VD[a], VU[a])
-    vbo, _ = tr.burnout_relative()
+    Tf, VDf, VUf = np.empty_like(T[0]), np.empty_like(T[0]), np.empty_like(T[0])
+    for f in range(nf):
+        for a in range(N_AZ):
+            start = (f * N_AZ + a) * N_KICK
+            sl = slice(start, start + N_KICK)
+            if f == 0:
+                _fill_table(ct[sl], cd[sl], cvd[sl], cvu[sl], dgrid, T[a], VD[a], VU[a])
+                continue
+            _fill_table(ct[sl], cd[sl], cvd[sl], cvu[sl], dgrid, Tf, VDf, VUf)
+            better = Tf < T[a]
+            T[a] = np.where(better, Tf, T[a])
+            VD[a] = np.where(better, VDf, VD[a])
+            VU[a] = np.where(better, VUf, VU[a])
+    vbo, _ = tr[: N_AZ * N_KICK].burnout_relative()
     T, VD, VU = T.astype(np.float32), VD.astype(np.float32), VU.astype(np.float32)
-    table = FlyoutTable(az_bins, dgrid, hgrid, T, VD, VU, float(np.nanmedian(tr.t_burnout)), float(np.nanmax(vbo)),
+    table = FlyoutTable(az_bins, dgrid, hgrid, T, VD, VU, float(np.nanmedian(tr.t_burnout[: N_AZ * N_KICK])),
+                        float(np.nanmax(vbo)),
                         t_max_s)
     if use_cache:
         from .io import atomic_write_bytes

@@ -61,7 +61,7 @@ def test_footprint_has_both_verdicts(footprint):
 
 def test_footprint_matches_engage_point_by_point(footprint):
     launch, missile, fp = footprint
-    specs, points = [], []
+    points = []
     for i, j in _sample(fp):
         lat, lon = float(fp.lat_deg[i]), float(fp.lon_deg[j])
         ctx = load_context(SCENARIO, missile=missile, from_=launch, to=f"{lat},{lon}")

@@ -16,12 +16,15 @@ largest margin. Fly-outs are searched up to t - commit + 300 s, so margins below
 would read as "never in reach"; the sampled pairs stay well above (asserted).
 
 Tolerances: same feasible verdict on every pair; earliest intercept within 3 s and its
-altitude within 10 km; ``margin_s`` within 2 s (xfail: the fly-out table loses part of the
-reachable region, see the marker). ``min_burnout_speed_km_s`` (interpolated on a 6.5 / 7.0 /
+altitude within 10 km; ``margin_s`` within 2 s (the fly-out table once lost part of the
+reachable region between the ascending and descending crossings of a kick). ``min_burnout_speed_km_s`` (interpolated on a 6.5 / 7.0 /
 7.5 km/s grid) is checked by re-running reach with every battery rescaled to that speed
 minus and plus 0.1 km/s (``load_context(..., interceptor_speed=v)``, i.e.
 ``--interceptor-speed``): the pair must be infeasible just below and feasible just above
 (for the pairs of the sample with the lowest and the highest minimum speed).
+
+Monotonicity: a pair in reach at 8 km/s (Kozelsk -> Washington)
+must stay in reach at 10 km/s.
 
 Pairs: Tatishchevo and Dombarovsky x Washington and New York (bases and targets whose
 minimum speed falls inside the disputed 6-9 km/s, parameters.md A.1), checked at the
@@ -145,7 +148,7 @@ class BruteForce:
             return {"feasible": False, "earliest_s": None, "margin_s": margin, "altitude_m": None}
         k = int(np.argmax(ok))
         tf = np.arange(max(tc[k] - COARSE_S, 0.0), tc[k] + FINE_S / 2, FINE_S)
-        gf, geof, altf = self.evaluate(tf)
+        gf, geof, _ = self.evaluate(tf)
         okf = geof & (gf >= 0)
         assert okf.any()
         i = int(np.argmax(okf))
@@ -220,11 +223,6 @@ def test_reach_at_scenario_speed_matches_brute_force(reach_scenario):
     assert all(r["margin_s"] < -20 and bf["margin_s"] < -20 for r, bf in zip(res.rows, bfs))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "fly-out table gap: interceptors._fill_table interpolates only between neighbouring kicks on the same "
-    "sheet, so at each altitude level the downrange band between the ascending and descending crossings of "
-    "the last kick that reaches that level (under its apogee) is left unreachable (inf); latest launches "
-    "there are lost, e.g. dombarovsky->washington at 7 km/s: margin_s 30.5 s vs 71 s by brute force"))
 def test_reach_margin_matches_brute_force(reach_fast, reach_scenario):
     """margin_s (latest feasible launch minus commit) within 2 s of brute force, at 7.0 and 6.3 km/s."""
     problems = []
@@ -256,3 +254,22 @@ def test_min_burnout_speed_brackets_feasibility(reach_fast, which):
     assert not below[0] and above[0], (
         f"{row['launch']}->{row['target']}: min_burnout_speed_km_s {vmin} but (feasible, margin_s) is "
         f"{below} at {vmin - 0.1:.2f} km/s and {above} at {vmin + 0.1:.2f} km/s")
+
+
+def test_faster_interceptor_keeps_pairs_in_reach():
+    """A pair in reach at 8 km/s stays in reach at 10 km/s.
+
+    Reference: the premise of ``min_burnout_speed_km_s`` ("the lowest burnout speed that makes
+    the pair feasible", reach.py) and of the 2007 dispute: a faster interceptor of the same
+    design and kill vehicle can fly at least the intercepts of a slower one. No tolerance: a
+    verdict.
+    """
+    verdicts = {}
+    for v in (8.0, 10.0):
+        ctx = load_context(SCENARIO, interceptor_speed=v)
+        (row,) = reach_for(ctx, launches=["kozelsk"], targets=["washington"], speeds=(v,)).rows
+        verdicts[v] = (row["feasible"], row["margin_s"])
+    if not verdicts[8.0][0]:
+        pytest.fail(f"premise: kozelsk->washington expected in reach at 8 km/s, got {verdicts[8.0]}")
+    assert verdicts[10.0][0], f"kozelsk->washington (feasible, margin_s): {verdicts[8.0]} at 8 km/s, " \
+                              f"{verdicts[10.0]} at 10 km/s"
