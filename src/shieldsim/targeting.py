@@ -121,9 +121,17 @@ class AimSolution:
     trajectory: Trajectory | None
 
 
+def azimuth_table(rocket: Rocket, lat_rad: float, lon_rad: float, alt_m: float, *, earth: str = "wgs84",
+                  rotation: bool = True, step_deg: float = 3.0):
+    """Maximum range and its kick on azimuth bins from one launch point: (bins, range_m, kick_rad)."""
+    bins = np.radians(np.arange(0.0, 360.0, step_deg))
+    rb, kb = max_range(rocket, lat_rad, lon_rad, alt_m, bins, earth=earth, rotation=rotation)
+    return bins, rb, kb
+
+
 def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_rad, target_lon_rad,
         trajectory: str = "minimum-energy", *, earth: str = "wgs84", rotation: bool = True,
-        dense: bool = True) -> AimSolution:
+        dense: bool = True, range_table=None) -> AimSolution:
     """Solve guidance so each rocket's payload lands on its aim point (batch).
 
     Infeasible aim points (beyond maximum range, or too close for the trajectory family)
@@ -141,11 +149,11 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
     else:
         az_t, d_t = _sphere_inverse(lat, lon, tlat, tlon)
     shared = n > 120 and all(r is rk[0] for r in rk) and np.ptp(lat) == 0 and np.ptp(lon) == 0 and np.ptp(alt) == 0
-    if shared:
+    if shared or range_table is not None:
         # One missile from one launch point (a footprint): the maximum range and its kick
         # depend only on the azimuth; solve them on 3-degree bins and interpolate.
-        bins = np.radians(np.arange(0.0, 360.0, 3.0))
-        rb, kb = max_range(rk[0], lat[0], lon[0], alt[0], bins, earth=earth, rotation=rotation)
+        bins, rb, kb = range_table if range_table is not None else \
+            azimuth_table(rk[0], lat[0], lon[0], alt[0], earth=earth, rotation=rotation)
         azw = np.mod(az_t, 2 * np.pi)
         rmax = np.interp(azw, bins, rb, period=2 * np.pi)
         kstar = np.interp(azw, bins, kb, period=2 * np.pi)

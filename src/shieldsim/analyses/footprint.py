@@ -70,7 +70,11 @@ def grid(region=EUROPE, resolution_deg: float = 0.5):
 def assess_aim_points(defence: DefenceModel, rocket, launch, lat_deg, lon_deg, rng, trajectory="minimum-energy",
                       progress=None, rcs_m2=None):
     """Aim, fly and assess a flat list of aim points; returns per-point arrays."""
+    from ..targeting import azimuth_table
+
     n = lat_deg.size
+    lat0, lon0 = math.radians(launch.lat_deg), math.radians(launch.lon_deg)
+    table = azimuth_table(rocket, lat0, lon0, launch.alt_km * 1e3)  # once for every chunk
     reachable = np.zeros(n, bool)
     defended = np.zeros(n, bool)
     opps = np.zeros(n, int)
@@ -78,8 +82,8 @@ def assess_aim_points(defence: DefenceModel, rocket, launch, lat_deg, lon_deg, r
     for s in range(0, n, CHUNK):
         sl = slice(s, min(n, s + CHUNK))
         m = sl.stop - sl.start
-        sol = aim(rocket, math.radians(launch.lat_deg), math.radians(launch.lon_deg), launch.alt_km * 1e3,
-                  np.radians(lat_deg[sl]), np.radians(lon_deg[sl]), trajectory)
+        sol = aim(rocket, lat0, lon0, launch.alt_km * 1e3, np.radians(lat_deg[sl]), np.radians(lon_deg[sl]),
+                  trajectory, range_table=table)
         ok = sol.feasible & (sol.miss_m < 1000.0)
         reachable[sl] = ok
         if ok.any():
