@@ -262,7 +262,8 @@ def test_czml_drops_non_finite_samples_and_rejects_bad_times():
 
 def test_write_czml(tmp_path):
     path = write_czml(tmp_path / "tracks.czml", _tracks(), "2007-06-01T12:00:00Z", SITES)
-    Document.model_validate(json.loads(path.read_text()))
+    doc = Document.model_validate(json.loads(path.read_text()))
+    assert len(doc.packets) == 1 + len(_tracks()) + len(SITES)
 
 
 def test_parse_color_forms():

@@ -164,4 +164,7 @@ def test_shieldsim_example_runs(where, kind, line, capsys, tmp_path, monkeypatch
 @pytest.mark.parametrize("where, kind, code", PYTHON_EXAMPLES, ids=[e[0] for e in PYTHON_EXAMPLES])
 def test_python_example_runs(where, kind, code, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, where, "exec"), {"__name__": "__docs_example__"})
+    namespace = {"__name__": "__docs_example__"}
+    exec(compile(code, where, "exec"), namespace)
+    # An example shows the user something: it prints, or leaves a result behind.
+    assert capsys.readouterr().out or any(not k.startswith("__") for k in namespace)

@@ -259,8 +259,12 @@ def test_the_documented_example_is_a_valid_scenario():
 
 
 def test_the_documented_python_example_runs():
-    for block in _blocks("python"):
-        exec(compile(block, str(DOC), "exec"), {})
+    blocks = _blocks("python")
+    assert blocks, "docs/scenario.md should show the Python API"
+    for block in blocks:
+        namespace: dict = {}
+        exec(compile(block, str(DOC), "exec"), namespace)
+        assert any(not k.startswith("__") for k in namespace), "the example defines nothing"
 
 
 def _field_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
