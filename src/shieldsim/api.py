@@ -176,14 +176,9 @@ def _resolve_missiles(missile):
 
 
 def _resolve_places(place, field_name):
+    """Catalog Sites from a place or a list of places (names, "LAT,LON" or (lat, lon) tuples)."""
     from . import catalog
 
-    if isinstance(place, tuple) and len(place) in (2, 3) and all(isinstance(v, (int, float)) for v in place):
-        place = ",".join(str(v) for v in place)
-    items = place if isinstance(place, list) else [place]
-    out = []
-    for p in items:
-        if isinstance(p, tuple):
-            p = ",".join(str(v) for v in p)
-        out.append(catalog.parse_place(str(p), field_name))
-    return out
+    numbers = isinstance(place, tuple) and all(isinstance(v, (int, float)) for v in place)
+    items = place if isinstance(place, list) or (isinstance(place, tuple) and not numbers) else [place]
+    return [catalog.parse_place(",".join(map(str, p)) if isinstance(p, tuple) else str(p), field_name) for p in items]

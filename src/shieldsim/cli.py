@@ -346,10 +346,10 @@ def reach(
     as_json: bool = _JSON,
 ):
     """The Russian question: can the scenario's interceptors reach ICBMs flying to the US?"""
-    from .analyses.run import _Progress, reach_for
+    from .analyses.run import Progress, reach_for
 
     ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
-    with _Progress(not as_json) as pg:
+    with Progress(not as_json) as pg:
         res = reach_for(ctx, launches=launch, targets=target, missile=missile, progress=pg)
     if as_json:
         _emit_json(res.to_dict())
@@ -376,14 +376,14 @@ def footprint(
     as_json: bool = _JSON,
 ):
     """Defended area: which aim points of the region are defended against launches from a site."""
-    from .analyses.run import _Progress, footprint_for
+    from .analyses.run import Progress, footprint_for
 
     if not 0.05 < resolution_deg <= 10:
         raise ScenarioError("--resolution-deg", f"must be in (0.05, 10], got {resolution_deg}")
     if out is not None and not out.endswith(".geojson"):
         raise ScenarioError("-o", "the footprint file must end in .geojson (the Parquet grid goes beside it)")
     ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
-    with _Progress(not as_json) as pg:
+    with Progress(not as_json) as pg:
         fp = footprint_for(ctx, launch=launch, missile=missile, resolution_deg=resolution_deg, progress=pg)
     if out is not None:
         from .export import geojson, parquet

@@ -28,6 +28,9 @@ from . import earth as E
 from .flight import Trajectory
 from .interceptors import FlyoutTable, site_relative
 
+# Shot opportunities counted per threat and battery: a cap for array sizes, above any
+# inventory a single threat would draw (10 at Redzikowo) and any battle space / kill-assessment
+# ratio of the scenarios (at most 12 looks 60 s apart in a ~700 s ICBM midcourse window).
 MAX_OPPORTUNITIES = 12
 
 
@@ -70,17 +73,21 @@ def _in_windows(t, windows):
     """Boolean (n, k): t inside any of each threat's windows [(start, end), ...] (None = always)."""
     if windows is None:
         return np.ones(t.shape, bool)
-    out = np.zeros(t.shape, bool)
-    for i, wins in enumerate(windows):
+    n = len(windows)
+    width = max([len(w) for w in windows if w is not None] + [1])
+    lo = np.full((n, width), np.inf)  # padding: an empty window
+    hi = np.full((n, width), -np.inf)
+    always = np.zeros(n, bool)
+    for i, wins in enumerate(windows):  # unpacking the ragged input only; the test is one array op
         if wins is None:
-            out[i] = True
+            always[i] = True
             continue
-        for a, b in wins:
-            if a is None or not np.isfinite(a):
-                continue
-            b = np.inf if b is None or not np.isfinite(b) else b
-            out[i] |= (t[i] >= a) & (t[i] <= b)
-    return out
+        for j, (a, b) in enumerate(wins):
+            if a is not None and np.isfinite(a):
+                lo[i, j] = a
+                hi[i, j] = np.inf if b is None or not np.isfinite(b) else b
+    inside = (t[:, :, None] >= lo[:, None, :]) & (t[:, :, None] <= hi[:, None, :])
+    return inside.any(axis=2) | always[:, None]
 
 
 def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_windows=None,
@@ -130,8 +137,7 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
     prev = np.maximum(first - 1, 0)
     g1 = launch_needed[rows, first] - t_commit
     g0 = launch_needed[rows, prev] - t_commit
-    binds = has & (first > 0) & ok[rows, first] & np.isfinite(g0) & (g0 < 0) & (g1 >= 0) & \
-        _others_ok(ok, tt, alt, kv, closing, threats, tgrid, rows, prev, track_windows)
+    binds = has & (first > 0) & np.isfinite(g0) & (g0 < 0) & (g1 >= 0) & geometric[rows, prev]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(binds, g1 / np.where(g1 - g0 == 0, 1, g1 - g0), 0.0)
     earliest = np.where(binds, tg[first] - frac * dt_s, earliest)
@@ -165,13 +171,3 @@ def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_win
         opportunities=opps.astype(int), shot_times_s=shots, shot_launch_s=shot_launch, margin_s=margin,
         shot_closing_m_s=shot_closing,
     )
-
-
-def _others_ok(ok, tt, alt, kv, closing, threats, tgrid, rows, prev, track_windows):
-    """At the grid point before the first feasible one, every constraint but the launch time holds."""
-    a = alt[rows, prev]
-    c = closing[rows, prev]
-    t = tgrid[rows, prev]
-    w = _in_windows(t[:, None], track_windows)[:, 0] if track_windows is not None else np.ones(rows.size, bool)
-    return (np.isfinite(tt[rows, prev]) & (a >= kv.min_intercept_alt_km * 1e3) & (a <= kv.max_intercept_alt_km * 1e3)
-            & (c <= kv.max_closing_speed_km_s * 1e3) & (t >= np.nan_to_num(threats.t_burnout, nan=0.0)) & w)

@@ -319,13 +319,13 @@ def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_
         alt_prev = alt_new
         rv_prev = rv_new
         if hit_bp:
-            fsal_ok = False
             if p[P_POWERED] > 0.5 and abs(t - p[P_TEND]) < 1e-9:
                 out_ev[EV_T_END] = t
                 for j in range(6):
                     out_bo[j] = y[j]
-                # Re-evaluate the start-of-step acceleration in the new regime so the dense
-                # output of the next step uses it.
+            # The right-hand side jumps at a breakpoint: re-evaluate the start-of-step
+            # acceleration in the new regime (no FSAL reuse) and store it as the sample's
+            # acceleration "after", which the dense output of the next step uses.
             _deriv(t, t + 1e-9, y, k[0], p, stab, cdv, earth, grav, omega)
             fsal_ok = True
             if cap > 0 and n - 1 < cap and n > 0:

@@ -36,6 +36,9 @@ from .flight import fly_rockets
 from .vehicles import Rocket
 
 R_REF = 6371008.8  # mean Earth radius (IUGG), m: scale of "downrange" in the tables
+# Fan and table resolution: 30-degree azimuth bins (reach varies by ~1 s across 90 degrees of
+# azimuth from the Earth's rotation), 160 kicks (0.53 degrees apart) and a 10 km grid keep the
+# earliest intercept within 1 s of a brute-force fly-out (tests/validation/test_intercept_bruteforce.py).
 N_AZ = 12
 N_KICK = 160
 KICK_MIN_RAD = math.radians(0.5)
@@ -238,6 +241,10 @@ def _key(booster: Rocket, site_lat_deg: float, site_alt_km: float, t_max_s) -> s
 def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, *, t_max_s: float = 1500.0,
                 h_max_m: float = 3000e3, d_max_m: float = 6500e3, use_cache: bool = True) -> FlyoutTable:
     """Fly the fan from a site at (site_lat_deg, any longitude) and reduce it to a table.
+
+    Limits: 1,500 s of fly-out (longer than any intercept window of a 30-minute ICBM after a
+    commit), 3,000 km altitude (above every catalog kill vehicle's ceiling, 2,000 km at most)
+    and 6,500 km downrange (what a 10 km/s interceptor covers in that time).
 
     Longitude does not matter (the Earth is symmetric about its axis); latitude does,
     through the rotation and the ellipsoid.

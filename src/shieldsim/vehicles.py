@@ -153,14 +153,6 @@ class Rocket:
     def with_payload(self, payload: ReentryVehicle) -> "Rocket":
         return replace(self, payload=payload)
 
-    def scaled(self, factor: float) -> "Rocket":
-        """All stage and payload masses scaled by one factor (same ratios, same speed)."""
-        return replace(
-            self,
-            stages=tuple(replace(s, gross_mass_kg=s.gross_mass_kg * factor, propellant_mass_kg=s.propellant_mass_kg * factor)
-                         for s in self.stages),
-        )
-
 
 MAX_STAGES = 4
 # Columns of the per-stage table the integrator reads.

@@ -1,7 +1,8 @@
 """Intercept solver against brute force (issue acceptance: within 1 s of intercept time).
 
-Brute force: for each threat position on a 0.5 s grid, fly the interceptor directly at the
-exact bearing of that point over a dense scan of kick angles, find (by interpolation
+Brute force (``bruteforce.py``): for each threat position on a 0.5 s grid, fly the interceptor
+directly at the exact bearing of that point over a dense scan of kick angles (both guidance
+families), find (by interpolation
 across kicks at the point's own downrange, the dual of the table's construction at fixed
 altitude) the shortest time at which it passes through the point, and take the first
 threat time whose required launch time is after the commit time. The solver answers from
@@ -16,9 +17,11 @@ import pytest
 
 from shieldsim import catalog
 from shieldsim.engagement import Battery, battle_space
-from shieldsim.flight import burnout_state, fly_rockets, free_flight_states
+from shieldsim.flight import burnout_state, free_flight_states
 from shieldsim.interceptor_specs import interceptor_from_catalog
-from shieldsim.interceptors import build_table, site_relative
+from shieldsim.interceptors import build_table
+
+from .bruteforce import direct_time_to_reach
 
 SITE = (54.4789, 17.1075)
 N_KICK = 120
@@ -31,37 +34,8 @@ def battery():
 
 
 def _direct_time_to_reach(booster, lat, lon, alt):
-    """Shortest fly-out time to each point (radians, metres), by direct flights at its bearing."""
-    slat, slon = map(math.radians, SITE)
-    d, az = site_relative(slat, slon, lat, lon)
-    m = lat.size
-    kicks = np.linspace(math.radians(0.5), math.radians(85.0), N_KICK)
-    tr = fly_rockets(booster, slat, slon, 0.0, np.repeat(az, N_KICK), np.tile(kicks, m), t_max_s=1500.0)
-    ts = np.arange(0.0, 1500.0, 0.5)
-    plat, plon, palt = tr.geodetic(ts)
-    pd, _ = site_relative(slat, slon, plat, plon)
-    pd = pd.reshape(m, N_KICK, -1)
-    palt = palt.reshape(m, N_KICK, -1)
-    best = np.full(m, np.inf)
-    for i in range(m):
-        # Each kick's altitude and time when its downrange first reaches the point's downrange.
-        dd = np.where(np.isfinite(pd[i]), pd[i], -1.0)
-        reached = dd >= d[i]
-        has = reached.any(axis=1)
-        j = np.argmax(reached, axis=1)
-        j0 = np.maximum(j - 1, 0)
-        r = np.arange(N_KICK)
-        w = (d[i] - dd[r, j0]) / np.where(dd[r, j] - dd[r, j0] == 0, 1, dd[r, j] - dd[r, j0])
-        h_at = palt[i][r, j0] + w * (palt[i][r, j] - palt[i][r, j0])
-        t_at = ts[j0] + w * (ts[j] - ts[j0])
-        h_at = np.where(has & (j > 0), h_at, np.nan)
-        # Roots in kick of h_at(kick) - alt: interpolate time between bracketing kicks.
-        f = h_at - alt[i]
-        for k in range(N_KICK - 1):
-            if np.isfinite(f[k]) and np.isfinite(f[k + 1]) and (f[k] > 0) != (f[k + 1] > 0):
-                u = f[k] / (f[k] - f[k + 1])
-                best[i] = min(best[i], t_at[k] + u * (t_at[k + 1] - t_at[k]))
-    return best
+    return direct_time_to_reach(booster, SITE[0], SITE[1], 0.0, lat, lon, alt, n_kick=N_KICK,
+                                ts=np.arange(0.0, 1500.0, 0.5))
 
 
 @pytest.mark.parametrize("seed", [3, 11])

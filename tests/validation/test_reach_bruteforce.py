@@ -40,8 +40,8 @@ import pytest
 
 from shieldsim.analyses.context import load_context
 from shieldsim.analyses.run import reach_for
-from shieldsim.flight import fly_rockets
-from shieldsim.interceptors import site_relative
+
+from .bruteforce import direct_time_to_reach
 
 SCENARIO = "third_site_2007"
 LAUNCHES = ["tatishchevo", "dombarovsky"]
@@ -57,40 +57,14 @@ SLACK_S = 300.0  # fly-out searched up to t - commit + SLACK_S: margins below -S
 
 
 def _direct_time_to_reach(battery, lat, lon, alt, t_cap_s):
-    """Shortest direct fly-out time to each point (radians, metres); inf if not reached by t_cap_s."""
-    slat, slon = math.radians(battery.lat_deg), math.radians(battery.lon_deg)
-    salt = battery.alt_km * 1e3
-    booster = battery.interceptor.booster
-    d, az = site_relative(slat, slon, lat, lon)
-    m = lat.size
-    kicks = np.linspace(math.radians(0.5), math.radians(85.0), N_KICK)
-    tr = fly_rockets(booster, slat, slon, salt, np.repeat(az, N_KICK), np.tile(kicks, m), t_max_s=t_cap_s + 10.0)
-    # 1 s samples through boost, 10 s in coast (linear interpolation there: < 0.1 s against 0.5 s samples
-    # and 120 kicks).
-    tb = float(np.nanmax(tr.t_burnout)) + 20.0
+    """Shortest direct fly-out time to each point (radians, metres); inf if not reached by t_cap_s.
+
+    1 s samples through boost, 10 s in coast (linear interpolation there: < 0.1 s against
+    0.5 s samples and 120 kicks)."""
+    tb = battery.interceptor.booster.burn_time_s + 20.0
     ts = np.concatenate([np.arange(0.0, tb, 1.0), np.arange(tb, t_cap_s + 10.0, 10.0)])
-    plat, plon, palt = tr.geodetic(ts)
-    pd, _ = site_relative(slat, slon, plat, plon)
-    pd = pd.reshape(m, N_KICK, -1)
-    palt = palt.reshape(m, N_KICK, -1)
-    best = np.full(m, np.inf)
-    r = np.arange(N_KICK)
-    for i in range(m):
-        dd = np.where(np.isfinite(pd[i]), pd[i], -1.0)
-        reached = dd >= d[i]
-        has = reached.any(axis=1)
-        j = np.argmax(reached, axis=1)
-        j0 = np.maximum(j - 1, 0)
-        w = (d[i] - dd[r, j0]) / np.where(dd[r, j] - dd[r, j0] == 0, 1, dd[r, j] - dd[r, j0])
-        h_at = palt[i][r, j0] + w * (palt[i][r, j] - palt[i][r, j0])
-        t_at = ts[j0] + w * (ts[j] - ts[j0])
-        h_at = np.where(has & (j > 0), h_at, np.nan)
-        f = h_at - alt[i]
-        for k in range(N_KICK - 1):
-            if np.isfinite(f[k]) and np.isfinite(f[k + 1]) and (f[k] > 0) != (f[k + 1] > 0):
-                u = f[k] / (f[k] - f[k + 1])
-                best[i] = min(best[i], t_at[k] + u * (t_at[k + 1] - t_at[k]))
-    return best
+    return direct_time_to_reach(battery.interceptor.booster, battery.lat_deg, battery.lon_deg, battery.alt_km,
+                                lat, lon, alt, n_kick=N_KICK, ts=ts)
 
 
 class BruteForce:

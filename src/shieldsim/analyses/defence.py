@@ -74,7 +74,7 @@ class DefenceModel:
     require_track: bool = True
     rcs_m2: object = 0.05
     decoys: int = 0
-    sensor_dt_s: float = 2.0
+    sensor_dt_s: float = 2.0  # visibility grid; detection edges are refined to 1 ms (sensors.observe)
     meta: dict = field(default_factory=dict)
 
     def timeline(self, traj: Trajectory, rng: np.random.Generator, names=None, rcs_m2=None):

@@ -23,7 +23,7 @@ from ..targeting import aim
 from .defence import DefenceModel
 
 EUROPE = (34.0, 72.0, -25.0, 45.0)  # lat_min, lat_max, lon_min, lon_max (deg)
-CHUNK = 1500
+CHUNK = 1500  # aim points per batch: bounds the (points x time) arrays of a chunk to a few 100 MB
 
 
 @dataclass

@@ -74,23 +74,19 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
             bs = base.spaces[j]
             m = margins[i, j]
             ok = m >= 0
+            below_grid = bool(ok[0])  # feasible at the slowest speed scanned: no bracket
             vmin = None
-            if ok.any():
-                k = int(np.argmax(ok))
-                if k == 0:
-                    vmin = float(sp[0]) if not ok[0] else None
-                    vmin = None if ok[0] else vmin
-                else:
-                    m0, m1 = m[k - 1], m[k]
-                    w = 0.0 if m1 == m0 else (0.0 - m0) / (m1 - m0)
-                    vmin = float(sp[k - 1] + w * (sp[k] - sp[k - 1]))
+            if ok.any() and not below_grid:
+                k = int(np.argmax(ok))  # first feasible speed; the margin crosses zero below it
+                m0, m1 = m[k - 1], m[k]
+                w = 0.0 if m1 == m0 else -m0 / (m1 - m0)
+                vmin = float(sp[k - 1] + w * (sp[k] - sp[k - 1]))
             rows.append({
                 "launch": s["launch"].name, "target": s["target"].name, "battery": b.name,
                 "interceptor": b.interceptor.name, "feasible": bool(bs.feasible[i]),
                 "margin_s": None if not math.isfinite(bs.margin_s[i]) else round(float(bs.margin_s[i]), 1),
-                "min_burnout_speed_km_s": (round(vmin, 2) if vmin is not None else
-                                           (f"<={sp[0]:g}" and None) if ok.any() else None),
-                "min_burnout_speed_below_grid": bool(ok.any() and ok[0]),
+                "min_burnout_speed_km_s": None if vmin is None else round(vmin, 2),
+                "min_burnout_speed_below_grid": below_grid,
                 "intercept_altitude_km": None if not bs.feasible[i] else round(float(bs.intercept_alt_m[i] / 1e3), 1),
                 "intercept_s": None if not bs.feasible[i] else round(float(bs.earliest_s[i]), 1),
                 "fire_control_s": None if not math.isfinite(base.fire_control_s[i]) else round(float(base.fire_control_s[i]), 1),

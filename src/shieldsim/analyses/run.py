@@ -20,10 +20,13 @@ from .context import load_context
 from .threats import fly_threat_specs
 
 RUSSIAN_GROUP = "russia-icbm-base"
+# Clock origin of the CZML animation (threat times count from each launch): 8 June 2007, the
+# G8 summit at which Putin offered the Gabala radar (parameters.md C.4). Any date would do.
+CZML_EPOCH = "2007-06-08T12:00:00Z"
 US_GROUP = "us-city"
 
 
-class _Progress:
+class Progress:
     """Rich progress bars when asked for; silent otherwise."""
 
     def __init__(self, enabled: bool):
@@ -186,7 +189,7 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
     t_start = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with _Progress(progress) as pg:
+    with Progress(progress) as pg:
         step = pg.task("scenario and fly-out fans", 1)
         ctx = load_context(scenario, overrides, seed, interceptor_speed)
         step()
@@ -197,7 +200,7 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         write_json(out / "results.json", results)
         tracks = _tracks(flown)
         sites = _sites(ctx)
-        atomic_write_text(out / "trajectories.czml", czml.trajectories_to_czml(tracks, "2007-06-08T12:00:00Z", sites))
+        atomic_write_text(out / "trajectories.czml", czml.trajectories_to_czml(tracks, CZML_EPOCH, sites))
         kml.write_kml(out / "trajectories.kml", tracks, sites)
         geojson.write_geojson(out / "trajectories.geojson", geojson.tracks_feature_collection(tracks))
         step()

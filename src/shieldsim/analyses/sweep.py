@@ -123,7 +123,7 @@ def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interce
     import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
-    from .run import _Progress
+    from .run import Progress
 
     scratch = out / "dask-scratch"
     with dask.config.set({"temporary-directory": str(scratch), "distributed.worker.daemon": False}):
@@ -140,7 +140,7 @@ def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interce
         try:
             futs = {client.submit(compute_cell, scenario, cells[i], list(overrides), seed, interceptor_speed,
                                   key=f"cell-{keys[i]}", pure=False): i for i in todo}
-            with _Progress(progress) as pg:
+            with Progress(progress) as pg:
                 tick = pg.task("sweep cells", len(todo))
                 for fut in as_completed(futs):
                     i = futs[fut]

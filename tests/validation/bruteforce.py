@@ -1,0 +1,53 @@
+"""Brute-force time to reach a point, shared by the intercept and reach validations.
+
+For each point, fly the interceptor straight at the point's bearing from the site over a
+dense scan of kick angles, with both fly-out guidance families of ``interceptors.py``
+(gravity turn, hold pitch). Each kick's trajectory gives the altitude and time at which its
+downrange first reaches the point's downrange; between neighbouring kicks whose altitude
+there brackets the point's, time is interpolated. This is the dual of the fan table's
+construction (which interpolates across kicks at a fixed altitude) and uses the exact
+bearing instead of azimuth bins.
+"""
+
+import math
+
+import numpy as np
+
+from shieldsim.flight import GUIDANCE, fly_rockets
+from shieldsim.interceptors import KICK_MAX_RAD, KICK_MIN_RAD, site_relative
+
+
+def direct_time_to_reach(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, lon, alt, *, n_kick, ts):
+    """Shortest direct fly-out time (s) to points given in radians and metres; inf if never.
+
+    ``ts`` are the fly-out sample times (s after launch), linearly interpolated between.
+    """
+    slat, slon = math.radians(site_lat_deg), math.radians(site_lon_deg)
+    d, az = site_relative(slat, slon, lat, lon)
+    m, nf = lat.size, len(GUIDANCE)
+    kicks = np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, n_kick)
+    tr = fly_rockets(booster, slat, slon, site_alt_km * 1e3, np.tile(np.repeat(az, n_kick), nf),
+                     np.tile(kicks, m * nf), t_max_s=float(ts[-1]) + 10.0,
+                     guidance=np.repeat(np.array(GUIDANCE, dtype=object), m * n_kick))
+    plat, plon, palt = tr.geodetic(ts)
+    pd, _ = site_relative(slat, slon, plat, plon)
+    shape = (nf, m, n_kick, ts.size)
+    pd = np.where(np.isfinite(pd), pd, -1.0).reshape(shape)
+    palt = palt.reshape(shape)
+    # Per (family, point, kick): altitude and time when the downrange first reaches the point's.
+    reached = pd >= d[None, :, None, None]
+    has = reached.any(axis=-1)
+    j = np.argmax(reached, axis=-1)
+    j0 = np.maximum(j - 1, 0)
+    take = lambda a, idx: np.take_along_axis(a, idx[..., None], axis=-1)[..., 0]  # noqa: E731
+    d1, d0 = take(pd, j), take(pd, j0)
+    w = (d[None, :, None] - d0) / np.where(d1 == d0, 1.0, d1 - d0)
+    h_at = np.where(has & (j > 0), take(palt, j0) + w * (take(palt, j) - take(palt, j0)), np.nan)
+    t_at = ts[j0] + w * (ts[j] - ts[j0])
+    # Roots in kick of h_at - alt: interpolate the time between the bracketing kicks.
+    f = h_at - alt[None, :, None]
+    fa, fb = f[..., :-1], f[..., 1:]
+    cross = np.isfinite(fa) & np.isfinite(fb) & ((fa > 0) != (fb > 0))
+    u = np.where(cross, fa / np.where(cross, fa - fb, 1.0), 0.0)
+    t_cross = np.where(cross, t_at[..., :-1] + u * (t_at[..., 1:] - t_at[..., :-1]), np.inf)
+    return t_cross.min(axis=(0, 2))
