@@ -90,10 +90,30 @@ def test_shoot_look_shoot_with_no_opportunity_fires_nothing():
     assert expected_interceptors_shoot_look_shoot(0.9, 1, 0) == 0.0
 
 
-def test_persistent_misdiscrimination_caps_p_kill_at_p_discriminate():
-    p = p_kill_shoot_look_shoot(0.99, 2, 10, p_discriminate=0.7, decoys=5, discrimination="persistent")
-    assert p <= 0.7
-    assert p == pytest.approx(0.7, abs=1e-12)
+def test_blind_single_look_hits_the_warhead_one_time_in_d_plus_one():
+    """No discrimination (q = 0): one salvo picks one of d + 1 objects uniformly."""
+    for model in ("per-look", "persistent"):
+        p = p_kill_shoot_look_shoot(0.8, 1, 1, p_discriminate=0.0, decoys=4, discrimination=model)
+        assert p == pytest.approx(0.8 / 5, abs=1e-12)
+
+
+def test_one_decoy_two_blind_looks_by_hand():
+    """q = 0, 1 decoy, SSPK p, 2 looks. Look 1 kills the warhead with p/2; it destroys the decoy
+    with p/2 (then look 2 sees only the warhead: p); a miss (1-p) leaves both (p/2 again):
+    P = p/2 + (p/2) p + (1-p) p/2 = p. Hand derivation, not the code's recursion."""
+    for p in (0.3, 0.8, 1.0):
+        assert p_kill_shoot_look_shoot(p, 1, 2, p_discriminate=0.0, decoys=1) == pytest.approx(p, abs=1e-12)
+
+
+def test_decoys_change_the_answer_unless_discrimination_is_perfect():
+    none = p_kill_shoot_look_shoot(0.8, 1, 2)
+    assert p_kill_shoot_look_shoot(0.8, 1, 2, p_discriminate=0.5, decoys=4) < none - 0.05
+    assert p_kill_shoot_look_shoot(0.8, 1, 2, p_discriminate=1.0, decoys=4) == pytest.approx(none)
+    # more decoys, or worse discrimination, never help the defence
+    pk = [p_kill_shoot_look_shoot(0.8, 1, 3, p_discriminate=0.5, decoys=d) for d in range(6)]
+    assert all(a >= b for a, b in zip(pk, pk[1:]))
+    pq = [p_kill_shoot_look_shoot(0.8, 1, 3, p_discriminate=q, decoys=4) for q in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert all(a <= b for a, b in zip(pq, pq[1:]))
 
 
 def test_decoys_without_discrimination_loss_change_nothing():

@@ -18,16 +18,20 @@ Model
   Effectiveness", Science & Global Security 8 (2000) 183-215, recalled).
 * A salvo is cut to what the battery has left and to the threat's remaining allowance
   (the last interceptors are still fired).
-* Decoys: a threat is a cloud of one warhead and d decoys the defence cannot tell apart
-  by kinematics (UCS/MIT, Sessler et al., *Countermeasures*, April 2000: anti-simulation
-  balloons; JASON 2010, JSR-10-620: the offense can field countermeasures the defense
-  cannot handle at reasonable marginal cost; see parameters.md B.4). At each shot the
-  discrimination picks the warhead with probability p_d and a decoy otherwise, wasting
-  the salvo; with d = 0 there is nothing to confuse. ``discrimination="per-look"``
-  draws this afresh at every look (independent sensor looks: optimistic);
-  ``"persistent"`` draws once per threat, so a warhead mistaken for a decoy is mistaken
-  at every look (the anti-simulation case: P_kill <= p_d however many shots). A salvo at
-  a decoy destroys the decoy; perfect kill assessment then sees the warhead still flying.
+* Decoys: a threat is a cloud of one warhead and d decoys (UCS/MIT, Sessler et al.,
+  *Countermeasures*, April 2000: anti-simulation balloons; JASON 2010, JSR-10-620: the
+  offense can field countermeasures the defense cannot handle at reasonable marginal cost;
+  MDA's position that midcourse discrimination works; parameters.md B.4). How well the
+  defence tells them apart is the disputed parameter ``p_discriminate`` = q: at each look
+  it identifies the warhead with probability q; otherwise it cannot tell the objects left
+  apart and fires at one of them chosen uniformly. So a salvo is aimed at the warhead with
+  probability a_r = q + (1 - q) / (r + 1) with r decoys still flying: 1/(d + 1) for no
+  discrimination (q = 0), 1 for perfect discrimination (q = 1), and 1 whatever q without
+  decoys. A salvo at a decoy is spent on it; if it hits, the kill assessment sees the decoy
+  destroyed and the next look has one object fewer to choose from (r decreases).
+  ``discrimination="per-look"`` draws the identification afresh at every look (independent
+  sensor looks); ``"persistent"`` draws it once per threat (the anti-simulation case: a
+  cloud that fools the sensors fools them at every look, and shots are then uniform picks).
 * Battle manager: the opportunities of a threat at different batteries are taken as
   sequential (layered defence: the earliest battery's looks first, then the next one's);
   if two batteries' battle spaces overlap in time, pass the merged count at one of them.
@@ -79,7 +83,10 @@ class Doctrine:
         (fire, assess, fire again while the battle space and the inventory allow).
     salvo_size : interceptors fired together at one opportunity.
     sspk : single-shot kill probability of one interceptor against the object it is fired at.
-    p_discriminate : probability that a look picks the warhead out of its decoys.
+    p_discriminate : probability q that a look identifies the warhead among its decoys
+        (otherwise the defence picks uniformly among the objects left; see the module
+        docstring). Disputed: from 0 (UCS/MIT 2000, JASON 2010) to 1 (MDA); the default 0.5 is
+        the middle of that published spread, notional.
     kill_assessment_s : time from an intercept to a kill assessment that permits the next
         shot, s; ``engagement.py`` uses it to count the opportunities in a battle space.
     max_shots_per_threat : most interceptors committed to one threat; None = no limit.
@@ -90,7 +97,7 @@ class Doctrine:
     kind: str
     salvo_size: int
     sspk: float
-    p_discriminate: float = 1.0
+    p_discriminate: float = 0.5
     kill_assessment_s: float = 0.0
     max_shots_per_threat: int | None = None
     discrimination: str = "per-look"
@@ -120,8 +127,9 @@ def p_kill_salvo(p: float | np.ndarray, n: int | np.ndarray) -> float | np.ndarr
 
 
 def aim_probability(p_discriminate: float, decoys: int) -> float:
-    """Probability that a salvo is fired at the warhead: p_d with decoys, 1 without."""
-    return 1.0 if decoys == 0 else float(p_discriminate)
+    """Probability that a salvo is aimed at the warhead among ``decoys`` decoys still flying:
+    q + (1 - q) / (d + 1), with q = ``p_discriminate`` (1 without decoys)."""
+    return float(p_discriminate + (1.0 - p_discriminate) / (decoys + 1.0))
 
 
 def salvo_sizes(salvo_size: int, opportunities: int, inventory: int | None = None,
@@ -135,8 +143,39 @@ def salvo_sizes(salvo_size: int, opportunities: int, inventory: int | None = Non
     return np.clip(limit - salvo_size * j, 0, salvo_size)
 
 
-def _salvo_success(sspk: float, sizes: np.ndarray, aim: float) -> np.ndarray:
-    return np.where(sizes > 0, aim * (1.0 - (1.0 - sspk) ** sizes), 0.0)
+def _decoy_chain(sspk: float, sizes: np.ndarray, q: float, decoys: int) -> tuple[float, float]:
+    """(P_kill, expected interceptors) of successive salvos ``sizes`` at a cloud of one warhead
+    and ``decoys`` decoys with per-look identification probability q (module docstring).
+
+    Exact recursion over the number r of decoys still flying: at a salvo of n with r left,
+    the warhead is killed with a_r (1 - (1-p)^n), a decoy with (1 - a_r)(1 - (1-p)^n).
+    """
+    alive = np.zeros(decoys + 1)
+    alive[decoys] = 1.0  # P(warhead flying, r decoys left)
+    r = np.arange(decoys + 1)
+    a = q + (1.0 - q) / (r + 1.0)
+    p_kill, used = 0.0, 0.0
+    for n in sizes:
+        if n <= 0:
+            continue
+        used += n * alive.sum()
+        ps = 1.0 - (1.0 - sspk) ** n
+        p_kill += float(np.sum(alive * a * ps))
+        decoy_hit = alive * (1.0 - a) * ps
+        alive = alive * (1.0 - ps)
+        alive[:-1] += decoy_hit[1:]
+    return p_kill, float(used)
+
+
+def _with_decoys(sspk, sizes, p_discriminate, decoys, discrimination):
+    if decoys == 0:
+        return _decoy_chain(sspk, sizes, 1.0, 0)
+    if discrimination == "persistent":
+        pk1, u1 = _decoy_chain(sspk, sizes, 1.0, decoys)
+        pk0, u0 = _decoy_chain(sspk, sizes, 0.0, decoys)
+        q = p_discriminate
+        return q * pk1 + (1 - q) * pk0, q * u1 + (1 - q) * u0
+    return _decoy_chain(sspk, sizes, p_discriminate, decoys)
 
 
 def p_kill_shoot_look_shoot(sspk: float, salvo_size: int, opportunities: int, *, inventory: int | None = None,
@@ -144,15 +183,12 @@ def p_kill_shoot_look_shoot(sspk: float, salvo_size: int, opportunities: int, *,
                             discrimination: str = "per-look") -> float:
     """Kill probability of shoot-look-shoot with perfect kill assessment against one threat.
 
-    Without decoys or limits it is 1 - (1 - p)^(s k). Salvo sizes follow ``salvo_sizes``.
-    Per-look discrimination: 1 - prod_j (1 - a (1 - (1-p)^n_j)) with a = p_d;
-    persistent: a (1 - (1 - p)^(sum n_j)).
+    Without decoys or limits it is 1 - (1 - p)^(s k). Salvo sizes follow ``salvo_sizes``;
+    with decoys, the exact recursion over the decoys left (``_decoy_chain``); persistent
+    discrimination mixes the perfect (q) and the blind (1 - q) cases.
     """
     sizes = salvo_sizes(salvo_size, opportunities, inventory, max_shots)
-    aim = aim_probability(p_discriminate, decoys)
-    if discrimination == "persistent":
-        return float(aim * (1.0 - (1.0 - sspk) ** sizes.sum()))
-    return float(1.0 - np.prod(1.0 - _salvo_success(sspk, sizes, aim)))
+    return float(_with_decoys(sspk, sizes, p_discriminate, decoys, discrimination)[0])
 
 
 def expected_interceptors_shoot_look_shoot(sspk: float, salvo_size: int, opportunities: int, *,
@@ -165,14 +201,7 @@ def expected_interceptors_shoot_look_shoot(sspk: float, salvo_size: int, opportu
     s (1 - q^k) / (1 - q), q = (1 - p)^s (s k when q = 1).
     """
     sizes = salvo_sizes(salvo_size, opportunities, inventory, max_shots)
-    aim = aim_probability(p_discriminate, decoys)
-    if discrimination == "persistent":
-        fail = (1.0 - sspk) ** sizes
-        reach = np.concatenate(([1.0], np.cumprod(fail)[:-1]))
-        return float(aim * np.sum(sizes * reach) + (1.0 - aim) * sizes.sum())
-    fail = 1.0 - _salvo_success(sspk, sizes, aim)
-    reach = np.concatenate(([1.0], np.cumprod(fail)[:-1]))
-    return float(np.sum(sizes * reach))
+    return float(_with_decoys(sspk, sizes, p_discriminate, decoys, discrimination)[1])
 
 
 def wilson_interval(successes: np.ndarray | int, n: int, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -278,6 +307,41 @@ def plan(opportunities: Any, *, times_s: Any = None, priority: Any = None,
                     shot_opportunities=opp.sum(axis=1), n_batteries=n_batteries)
 
 
+def timeline_schedule(threat: Any, battery: Any, launch_s: Any, n_threats: int, n_batteries: int, *,
+                      priority: Any = None) -> Schedule:
+    """The battle manager's events from a causal shot timeline (``engagement.causal_chain``).
+
+    One event per (threat, shot): the battery that fires it and its launch time on a clock
+    common to the raid. Events are worked in launch-time order across the raid, so each
+    battery's inventory decreases in time; ties go to the higher priority, then the lower
+    threat index, then the earlier shot. Shot k of a threat is its k-th look (``slot``).
+    """
+    threat = np.asarray(threat, dtype=np.int64).ravel()
+    battery = np.asarray(battery, dtype=np.int64).ravel()
+    t = np.asarray(launch_s, dtype=float).ravel()
+    if not (threat.shape == battery.shape == t.shape):
+        raise ScenarioError("timeline", "threat, battery and launch_s need one entry per shot")
+    if threat.size and (threat.min() < 0 or threat.max() >= n_threats):
+        raise ScenarioError("timeline", f"threat indices must be in 0..{n_threats - 1}")
+    if battery.size and (battery.min() < 0 or battery.max() >= n_batteries):
+        raise ScenarioError("timeline", f"battery indices must be in 0..{n_batteries - 1}")
+    if np.any(~np.isfinite(t)):
+        raise ScenarioError("timeline", "every shot needs a finite launch time")
+    prio = np.zeros(n_threats) if priority is None else _broadcast("priority", priority, (n_threats,))
+    # slot = rank of the shot within its threat, in time order
+    o = np.lexsort((t, threat))
+    slot = np.empty(threat.size, dtype=np.int64)
+    if threat.size:
+        starts = np.r_[0, np.flatnonzero(np.diff(threat[o])) + 1]
+        counts = np.diff(np.r_[starts, threat.size])
+        slot[o] = np.arange(threat.size) - np.repeat(starts, counts)
+    order = np.lexsort((slot, threat, -prio[threat], t))
+    opp = np.zeros((n_threats, n_batteries), dtype=np.int64)
+    np.add.at(opp, (threat, battery), 1)
+    return Schedule(threat=threat[order], battery=battery[order], slot=slot[order], time_s=t[order],
+                    shot_opportunities=opp.sum(axis=1), n_batteries=n_batteries)
+
+
 def _inventory_array(inventories: Any, n_batteries: int) -> np.ndarray:
     inv = np.atleast_1d(np.asarray(inventories))
     if inv.shape != (n_batteries,):
@@ -287,10 +351,12 @@ def _inventory_array(inventories: Any, n_batteries: int) -> np.ndarray:
     return inv.astype(np.int64)
 
 
-def _engage(schedule: Schedule, inventories: np.ndarray, doctrine: Doctrine, n_trials: int, kill) -> tuple:
-    """Work the schedule for all trials at once; ``kill(event, n_fired)`` -> bool (n_trials,).
+def _engage(schedule: Schedule, inventories: np.ndarray, doctrine: Doctrine, n_trials: int, shoot) -> tuple:
+    """Work the schedule for all trials at once.
 
-    State arrays are (n_threats, n_trials) so that a threat's row is contiguous.
+    ``shoot(e, n, ok)`` -> bool (n_trials,): the warhead is killed by event e's salvo of n
+    interceptors (fired where ``ok``). State arrays are (n_threats, n_trials) so that a
+    threat's row is contiguous.
     """
     nt = schedule.n_threats
     inv = np.repeat(inventories[:, None], n_trials, axis=1)
@@ -312,7 +378,7 @@ def _engage(schedule: Schedule, inventories: np.ndarray, doctrine: Doctrine, n_t
         inv[b] -= n
         used[i] += n
         fired[i] |= ok
-        alive[i] &= ~(kill(e, n) & ok)
+        alive[i] &= ~(shoot(e, n, ok) & ok)
     return ~alive, used, fired
 
 
@@ -334,16 +400,18 @@ class Assignment:
 
 
 def assign(opportunities: Any, inventories: Any, doctrine: Doctrine, *, times_s: Any = None, priority: Any = None,
-           decoys: Any = 0) -> Assignment:
-    """Battle manager without chance: the salvos it commits, assuming every shot misses."""
-    sched = plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
+           decoys: Any = 0, schedule: Schedule | None = None) -> Assignment:
+    """Battle manager without chance: the salvos it commits, assuming every shot misses.
+    ``schedule`` (``timeline_schedule``) replaces ``opportunities``/``times_s``/``priority``."""
+    sched = schedule if schedule is not None else \
+        plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
     inv = _inventory_array(inventories, sched.n_batteries)
     nt = sched.n_threats
     first_battery = np.full(nt, -1, dtype=np.int64)
     first_salvo = np.zeros(nt, dtype=np.int64)
     fired_before = np.zeros(nt, dtype=bool)
 
-    def never(e, n):
+    def never(e, n, ok):
         i = sched.threat[e]
         if n[0] > 0 and not fired_before[i]:
             first_battery[i], first_salvo[i], fired_before[i] = sched.battery[e], n[0], True
@@ -351,7 +419,7 @@ def assign(opportunities: Any, inventories: Any, doctrine: Doctrine, *, times_s:
 
     _, used, _ = _engage(sched, inv, doctrine, 1, never)
     d = _decoy_array(decoys, nt)
-    aim = np.where(d > 0, doctrine.p_discriminate, 1.0)
+    aim = doctrine.p_discriminate + (1.0 - doctrine.p_discriminate) / (d + 1.0)
     p_first = np.where(first_salvo > 0, aim * p_kill_salvo(doctrine.sspk, first_salvo), 0.0)
     return Assignment(first_battery=first_battery, first_salvo=first_salvo, max_interceptors=used[:, 0],
                       p_kill_first_salvo=p_first)
@@ -472,19 +540,22 @@ class Outcome:
 
 
 def simulate(opportunities: Any, inventories: Any, doctrine: Doctrine, n_trials: int, rng: np.random.Generator,
-             decoys: Any = 0, *, times_s: Any = None, priority: Any = None) -> Outcome:
+             decoys: Any = 0, *, times_s: Any = None, priority: Any = None, schedule: Schedule | None = None) -> Outcome:
     """Monte Carlo of a raid against batteries with finite inventories.
 
     Parameters
     ----------
     opportunities : (n_threats, n_batteries) int, sequential shot opportunities (0 = not
-        engageable); a 1-D array is one battery.
+        engageable); a 1-D array is one battery. Ignored (may be None) with ``schedule``.
     inventories : (n_batteries,) int, interceptors at each battery.
     doctrine : the shot doctrine.
     n_trials : number of independent trials.
     rng : the seeded generator; the same seed gives the same outcome.
     decoys : int or (n_threats,) int, decoys accompanying each warhead.
     times_s, priority : ordering of engagements, see ``plan``.
+    schedule : the events of a causal shot timeline (``timeline_schedule``): every shot's
+        battery and launch time. The engagement analyses pass this, so the Monte Carlo fires
+        exactly the timeline's shots, in time order across the raid.
 
     Returns
     -------
@@ -493,24 +564,26 @@ def simulate(opportunities: Any, inventories: Any, doctrine: Doctrine, n_trials:
     if not isinstance(rng, np.random.Generator):
         raise TypeError("rng must be a numpy.random.Generator")
     n_trials = _count("trials", n_trials, 1)
-    sched = plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
+    sched = schedule if schedule is not None else \
+        plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
     inv = _inventory_array(inventories, sched.n_batteries)
     d = _decoy_array(decoys, sched.n_threats)
-    confusable = (d > 0) & (doctrine.p_discriminate < 1.0)
+    q = doctrine.p_discriminate
     p_salvo = p_kill_salvo(doctrine.sspk, np.arange(doctrine.salvo_size + 1))
+    left = np.repeat(d[:, None], n_trials, axis=1)  # decoys still flying, (n_threats, n_trials)
     if doctrine.discrimination == "persistent":
-        on_warhead = rng.random((sched.n_threats, n_trials)) < doctrine.p_discriminate
-        on_warhead[~confusable] = True
+        identified = rng.random((sched.n_threats, n_trials)) < q
 
-    def kill(e: int, n: np.ndarray) -> np.ndarray:
+    def shoot(e: int, n: np.ndarray, ok: np.ndarray) -> np.ndarray:
         i = sched.threat[e]
         hit = rng.random(n_trials) < p_salvo[n]
-        if doctrine.discrimination == "persistent":
-            return hit & on_warhead[i]
-        if confusable[i]:
-            return hit & (rng.random(n_trials) < doctrine.p_discriminate)
-        return hit
+        if d[i] == 0:
+            return hit
+        ident = identified[i] if doctrine.discrimination == "persistent" else rng.random(n_trials) < q
+        on_warhead = ident | (rng.random(n_trials) * (left[i] + 1) < 1.0)
+        left[i] -= (hit & ok & ~on_warhead)
+        return hit & on_warhead
 
-    killed, used, engaged = _engage(sched, inv, doctrine, n_trials, kill)
+    killed, used, engaged = _engage(sched, inv, doctrine, n_trials, shoot)
     return Outcome(killed=np.ascontiguousarray(killed.T), interceptors_used=np.ascontiguousarray(used.T),
                    engaged=np.ascontiguousarray(engaged.T))

@@ -59,8 +59,11 @@ def test_shoot_look_shoot_truncated_by_inventory():
 
 @pytest.mark.parametrize("model", ["per-look", "persistent"])
 def test_decoys_and_discrimination_match_closed_form(model):
-    """1 warhead + 4 decoys, p_d = 0.6, SSPK 0.8, 3 looks. Per look: P = 1 - (1 - p_d p)^3;
-    persistent: P = p_d (1 - (1-p)^3) (UCS/MIT Countermeasures 2000; JASON 2010, parameters.md B.4).
+    """1 warhead + 4 decoys, identification q = 0.6, SSPK 0.8, 3 looks: a salvo is aimed at the
+    warhead with q + (1 - q)/(r + 1), r decoys left (a decoy hit is destroyed); the closed form is
+    the exact recursion over r (UCS/MIT Countermeasures 2000; JASON 2010, parameters.md B.4).
+    This is a consistency check of the Monte Carlo against the recursion; the recursion itself
+    is checked against hand derivations in tests/test_doctrine.py.
     Tolerance: 99 % intervals, 200,000 trials."""
     doctrine = Doctrine("shoot-look-shoot", 1, 0.8, p_discriminate=0.6, discrimination=model)
     out = simulate([[3]], [100], doctrine, TRIALS, np.random.default_rng(31), decoys=4)
@@ -68,6 +71,15 @@ def test_decoys_and_discrimination_match_closed_form(model):
     assert _inside(p_kill_shoot_look_shoot(0.8, 1, 3, **kwargs), out.p_kill_ci(CONFIDENCE))
     assert _inside(expected_interceptors_shoot_look_shoot(0.8, 1, 3, **kwargs),
                    out.interceptors_used_mean_ci(CONFIDENCE))
+
+
+def test_one_decoy_blind_two_looks_matches_hand_derivation():
+    """q = 0, one decoy, SSPK p = 0.7, two looks: P_kill = p/2 + (p/2) p + (1 - p) p/2 = p
+    (hand derivation: look 1 picks either object with 1/2; a destroyed decoy leaves only the
+    warhead). Tolerance: 99 % Wilson interval, 200,000 trials."""
+    doctrine = Doctrine("shoot-look-shoot", 1, 0.7, p_discriminate=0.0)
+    out = simulate([[2]], [100], doctrine, TRIALS, np.random.default_rng(41), decoys=1)
+    assert _inside(0.7, out.p_kill_ci(CONFIDENCE))
 
 
 def test_raid_with_ample_inventory_leaks_as_independent_threats():

@@ -1,9 +1,12 @@
 """The defence of a scenario as one object: sensors, batteries, doctrine, timing.
 
 ``DefenceModel.assess`` takes a batch of threat trajectories and returns, per threat, the
-sensor timeline, the commit time, and per battery the battle space and shot
-opportunities; ``outcomes`` turns those into kill and leak probabilities by seeded Monte
-Carlo over the doctrine (``doctrine.simulate``). ``engage``, ``footprint``, ``reach`` and
+sensor timeline, the commit time, per battery the battle space, and the causal shot
+timeline over all batteries (``engagement.causal_chain``: each interceptor launched no
+earlier than the previous intercept plus the kill assessment); ``outcomes`` turns that
+timeline into kill and leak probabilities by seeded Monte Carlo over the doctrine
+(``doctrine.simulate`` fed with the timeline's shots, in launch-time order across the raid,
+so inventories fall in time and the interceptors used are the timeline's shots). ``engage``, ``footprint``, ``reach`` and
 ``raid`` all go through here, so a point of the footprint and an ``engage`` run of the
 same threat give the same verdict.
 
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..engagement import Battery, BattleSpace, battle_space
+from ..engagement import Battery, BattleSpace, ShotChain, battle_space, causal_chain, feasibility
 from ..flight import Trajectory
 
 
@@ -35,14 +38,25 @@ class Assessment:
     observation: object  # sensors.Observation
     fire_control_s: np.ndarray
     commit_s: np.ndarray
-    spaces: list[BattleSpace]  # one per battery
+    spaces: list[BattleSpace]  # one per battery, each battery alone
     batteries: list[Battery]
+    chain: ShotChain  # the causal shot timeline over all batteries
 
     @property
     def opportunities(self) -> np.ndarray:
-        """(n_threats, n_batteries) shot opportunities."""
-        return np.stack([s.opportunities for s in self.spaces], axis=1) if self.spaces else \
-            np.zeros((len(self.names), 0), int)
+        """(n_threats, n_batteries) shots each battery takes in the causal timeline."""
+        return self.chain.per_battery(len(self.batteries))
+
+    def schedule(self, threats=None, priority=None):
+        """The battle manager's events (``doctrine.timeline_schedule``) for threat indices
+        ``threats`` (default: every threat once; repeat an index for a raid of copies)."""
+        from ..doctrine import timeline_schedule
+
+        idx = np.arange(len(self.names)) if threats is None else np.asarray(threats, dtype=np.int64)
+        sub = self.chain.battery[idx]
+        rows, k = np.nonzero(sub >= 0)
+        return timeline_schedule(rows, sub[rows, k], self.chain.launch_s[idx][rows, k], idx.size,
+                                 len(self.batteries), priority=priority)
 
     @property
     def defended(self) -> np.ndarray:
@@ -50,12 +64,8 @@ class Assessment:
         return o.sum(axis=1) > 0 if o.size else np.zeros(len(self.names), bool)
 
     def first_intercept(self):
-        """Per threat: index of the battery with the earliest intercept (-1 if none) and that BattleSpace row."""
-        if not self.spaces:
-            return np.full(len(self.names), -1)
-        e = np.stack([s.earliest_s for s in self.spaces], axis=1)
-        has = np.isfinite(e).any(axis=1)
-        return np.where(has, np.argmin(np.where(np.isfinite(e), e, np.inf), axis=1), -1)
+        """Per threat: index of the battery of the first shot of the timeline (-1 if none)."""
+        return self.chain.battery[:, 0].copy()
 
     def battle_space_window(self, i: int):
         """[earliest, latest] over batteries for threat i, or None."""
@@ -110,16 +120,17 @@ class DefenceModel:
         commit = fc + self.decision_delay_s
         windows = self.track_windows(obs)
         ka = float(getattr(self.doctrine, "kill_assessment_s", 60.0) or 0.0)
-        spaces = [battle_space(traj, b, commit, track_windows=windows, kill_assessment_s=ka, dt_s=dt_s)
-                  for b in self.batteries]
+        feas = [feasibility(traj, b, track_windows=windows, dt_s=dt_s) for b in self.batteries]
+        spaces = [battle_space(traj, b, commit, kill_assessment_s=ka, feas=f) for b, f in zip(self.batteries, feas)]
+        chain = causal_chain(feas, np.broadcast_to(commit, (traj.n,)), ka) if feas else \
+            causal_chain([], np.broadcast_to(commit, (traj.n,)), ka)
         return Assessment(list(names) if names is not None else [f"threat-{i}" for i in range(traj.n)], obs, fc,
-                          commit, spaces, self.batteries)
+                          commit, spaces, self.batteries, chain)
 
     def outcomes(self, assessment: Assessment, n_trials: int, rng: np.random.Generator, decoys=None):
+        """Monte Carlo of the doctrine over the causal timeline of every threat."""
         from ..doctrine import simulate
 
-        opp = assessment.opportunities
         inv = np.array([b.inventory for b in self.batteries], dtype=int)
-        times = np.stack([s.earliest_s for s in assessment.spaces], axis=1) if assessment.spaces else None
-        return simulate(opp, inv, self.doctrine, n_trials, rng, decoys=self.decoys if decoys is None else decoys,
-                        times_s=None if times is None else np.nan_to_num(times, nan=np.inf))
+        return simulate(None, inv, self.doctrine, n_trials, rng, decoys=self.decoys if decoys is None else decoys,
+                        schedule=assessment.schedule())

@@ -4,8 +4,10 @@ A raid of N identical threats (the scenario's chosen threat, all launched togeth
 the batteries with their finite inventories; each threat has the shot opportunities its
 battle space allows. The battle manager and seeded Monte Carlo are ``doctrine.simulate``;
 curves are computed with and without decoys (each decoy an object the defence may shoot
-instead of the warhead, with its discrimination probability: UCS/MIT *Countermeasures*
-2000; JASON 2010, parameters.md B.4).
+instead of the warhead: with identification probability q = ``doctrine.p_discriminate``
+a look finds the warhead, otherwise it picks uniformly among the objects left, so a salvo
+is aimed at the warhead with q + (1 - q)/(r + 1) with r decoys still flying; UCS/MIT
+*Countermeasures* 2000; JASON 2010, parameters.md B.4).
 """
 
 from __future__ import annotations
@@ -31,17 +33,16 @@ class RaidCurves:
 
 def raid_curves(defence, assessment, threat_index: int, rng: np.random.Generator, *, sizes=range(1, 21),
                 decoys=(0, 4), n_trials: int = 20000) -> RaidCurves:
-    opp = assessment.opportunities[threat_index]
     inv = np.array([b.inventory for b in defence.batteries], dtype=int)
-    times = np.array([s.earliest_s[threat_index] for s in assessment.spaces])
-    times = np.where(np.isfinite(times), times, np.inf)
     sizes = np.asarray(list(sizes), int)
     curves = []
     for d in decoys:
         pn, el = [], []
         for n in sizes:
-            out = simulate(np.tile(opp, (n, 1)), inv, defence.doctrine, n_trials, rng, decoys=d,
-                           times_s=np.tile(times, (n, 1)))
+            # n copies of the threat launched together, each with the same causal shot timeline;
+            # the battle manager works all their shots in launch-time order.
+            out = simulate(None, inv, defence.doctrine, n_trials, rng, decoys=d,
+                           schedule=assessment.schedule(np.full(n, threat_index)))
             pn.append(float(out.p_no_leak))
             el.append(float(out.expected_leakers))
         curves.append({"label": "no decoys" if d == 0 else f"{d} decoys per warhead", "decoys": int(d),

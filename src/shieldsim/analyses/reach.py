@@ -53,7 +53,9 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
     specs = [{"name": f"{missile} {a.name}->{b.name}", "missile": missile, "rocket": rocket, "launch": a, "target": b,
               "trajectory": "minimum-energy", "field_to": "--target"} for a in launches for b in targets]
     flown = fly_threat_specs(specs)
-    tl = defence.timeline(flown.trajectory, rng, flown.names)
+    # The threat's own radar cross-section (the SS-27's 0.01 m2, not a default): detection
+    # range, and so the fire-control time, scale with RCS^(1/4).
+    tl = defence.timeline(flown.trajectory, rng, flown.names, rcs_m2=rocket.payload.rcs_m2)
     base = defence.assess(flown.trajectory, rng, flown.names, timeline=tl)
     if progress:
         progress(1)

@@ -73,19 +73,21 @@ def engage_threats(ctx, flown, n_trials: int):
     a = d.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
     out = d.outcomes(a, n_trials, ctx.rng(3))
     threats = []
+    ch = a.chain
+    ka = ch.kill_assessment_s
     for i, name in enumerate(flown.names):
         engagements = []
-        for b, sp in zip(d.batteries, a.spaces):
-            for k in range(sp.opportunities[i]):
-                t_i = sp.shot_times_s[i, k]
-                engagements.append({
-                    "battery": b.name, "interceptor": b.interceptor.name, "battery_lat_deg": b.lat_deg,
-                    "battery_lon_deg": b.lon_deg, "shot": k + 1, "launch_s": _r(sp.shot_launch_s[i, k]),
-                    "intercept_s": _r(t_i),
-                    **_intercept_point(flown.trajectory, i, t_i, sp.shot_closing_m_s[i, k]),
-                })
+        for k in np.flatnonzero(ch.battery[i] >= 0):
+            b = d.batteries[int(ch.battery[i, k])]
+            t_i = ch.intercept_s[i, k]
+            engagements.append({
+                "battery": b.name, "interceptor": b.interceptor.name, "battery_lat_deg": b.lat_deg,
+                "battery_lon_deg": b.lon_deg, "shot": int(k) + 1, "interceptors": int(d.doctrine.salvo_size),
+                "launch_s": _r(ch.launch_s[i, k]), "intercept_s": _r(t_i), "assessment_s": _r(t_i + ka),
+                **_intercept_point(flown.trajectory, i, t_i, ch.closing_m_s[i, k]),
+            })
         threats.append({
-            "threat": name, "shot_opportunities": int(a.opportunities[i].sum()),
+            "threat": name, "shot_opportunities": int(ch.count[i]),
             "battle_space_s": a.battle_space_window(i), "fire_control_s": _r(a.fire_control_s[i]),
             "commit_s": _r(a.commit_s[i]), "engagements": engagements,
             "p_kill": _r(out.p_kill[i], 4), "p_leak": _r(out.p_leak[i], 4),
@@ -114,19 +116,9 @@ def _r(x, nd=2):
 
 
 def footprint_for(ctx, launch=None, missile=None, resolution_deg=None, progress=None):
-    from .. import catalog
-    from .footprint import footprint, grid
+    from .footprint import scenario_footprint
 
-    fa = ctx.scenario.analysis.footprint
-    launch_site = catalog.parse_place(launch or fa.launch, "--launch")
-    mname = missile or fa.missile
-    rocket = catalog.missile(mname, field="--missile")
-    res = resolution_deg or fa.resolution_deg
-    region = (fa.lat_min_deg, fa.lat_max_deg, fa.lon_min_deg, fa.lon_max_deg)
-    lat, lon = grid(region, res)
-    tick = progress.task("footprint aim points", lat.size * lon.size) if progress else None
-    return footprint(ctx.defence, rocket, launch_site, missile_name=mname, region=region, resolution_deg=res,
-                     rng=ctx.rng(4), progress=tick, rcs_m2=rocket.payload.rcs_m2)
+    return scenario_footprint(ctx, launch=launch, missile=missile, resolution_deg=resolution_deg, progress=progress)
 
 
 def site_group(group: str) -> list[str]:
