@@ -145,7 +145,7 @@ def test_a_missing_version_is_refused():
 
 
 @pytest.mark.parametrize("key, value, words", [
-    ("trajectory", "loft", "'minimum-energy', 'lofted' or 'depressed'"),
+    ("trajectory", "loft", "'minimum-energy', 'lofted', 'depressed' or 'max-range-kick'"),
     ("launch_time_s", -5, "greater than or equal to 0"),
     ("launch_time_s", "10", "valid number"),
 ])

@@ -16,8 +16,9 @@ Ordinary Differential Equations I*, 2nd ed., sec. II.4-II.5, table 5.2), compile
 Numba and run in parallel over the batch axis. Every discontinuity of the right-hand side
 (end of vertical rise, end of pitch-over, stage burnouts, thrust termination) is a step
 boundary, so each step integrates a smooth function. Dense output is a cubic Hermite
-interpolant on the stored (r, v, a) samples; events (apogee: r.v = 0, reentry at 100 km,
-impact at geodetic altitude 0) are located on it by bisection to 1e-5 s.
+interpolant on the stored (r, v, a) samples; events (apogee: r.v = 0 going from climbing to
+descending, the highest such point, or t = 0 for a free flight that starts level or
+descending; reentry at 100 km, impact at geodetic altitude 0) are located on it by bisection to 1e-5 s.
 """
 
 from __future__ import annotations
@@ -248,6 +249,11 @@ def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_
         n = 1
     alt_prev = E.altitude_scalar(y[0], y[1], y[2], earth)
     rv_prev = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
+    if p[P_POWERED] < 0.5 and rv_prev <= 0.0:
+        # A free flight that starts level or descending: its highest point is the start.
+        out_ev[EV_T_APO] = 0.0
+        for j in range(6):
+            out_apo[j] = y[j]
     fsal_ok = True
     while t < t_max:
         while ib < nb and bps[ib] <= t + 1e-12:
@@ -289,11 +295,17 @@ def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_
             a_minus[j] = k[6, 3 + j]
         powered_done = (p[P_POWERED] < 0.5) or t_new >= p[P_TEND] - 1e-12
         stop = False
-        if powered_done:
-            if rv_prev > 0.0 and rv_new <= 0.0 and np.isnan(out_ev[EV_T_APO]):
-                out_ev[EV_T_APO] = _locate(0, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
+        if rv_prev > 0.0 and rv_new <= 0.0:
+            # A maximum of |r| (also one in powered flight, e.g. a low-thrust stage that
+            # stalls): keep the highest.
+            ta = _locate(0, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
+            ra = tmp[0] * tmp[0] + tmp[1] * tmp[1] + tmp[2] * tmp[2]
+            rb = out_apo[0] * out_apo[0] + out_apo[1] * out_apo[1] + out_apo[2] * out_apo[2]
+            if np.isnan(out_ev[EV_T_APO]) or ra > rb:
+                out_ev[EV_T_APO] = ta
                 for j in range(6):
                     out_apo[j] = tmp[j]
+        if powered_done:
             if alt_prev >= REENTRY_ALT_M and alt_new < REENTRY_ALT_M and rv_new < 0.0 and np.isnan(out_ev[EV_T_REENTRY]):
                 out_ev[EV_T_REENTRY] = _locate(1, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
         if alt_prev >= 0.0 and alt_new < 0.0 and t_new > 1.0:
@@ -587,7 +599,7 @@ def fly_rockets(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, azi
     stabs = np.stack([tabs[id(r)][0] for r in rockets])
     cdvs = np.stack([tabs[id(r)][1] for r in rockets])
     params = np.zeros((n, N_PARAMS))
-    params[:, P_TV] = [r.vertical_rise_s for r in rockets]
+    params[:, P_TV] = [r.rise_s for r in rockets]
     params[:, P_TP] = params[:, P_TV] + np.array([r.pitch_over_s for r in rockets])
     params[:, P_KICK] = kick
     params[:, P_AZ] = az

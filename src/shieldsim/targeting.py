@@ -1,20 +1,41 @@
 """Aim a rocket at a point on the rotating Earth: azimuth, pitch kick and thrust cut-off.
 
-Three trajectory families, all batch-solved (one batch flight per iteration for the whole
-set of aim points):
+The guidance of a threat is vertical rise, a pitch-over to a kick angle at the launch
+azimuth, a gravity turn, and thrust termination (``vehicles.py``). For each aim point the
+solver picks the azimuth, the kick and the cut-off time. Four trajectory families, all
+batch-solved (one batch flight per iteration for the whole set of aim points, never a
+Python loop per aim point):
 
-* ``minimum-energy`` (default): the kick angle that maximises range at full burn
-  (found by a coarse scan and a golden-section search), then thrust termination so the
-  missile falls short exactly at the aim point. At full burn this is the maximum-range
-  trajectory; short of it the burnout flight-path angle stays near the optimum, so the
-  trajectory is close to the minimum-energy one (Wheelon 1959; Bate, Mueller & White
-  sec. 6.2 for the closed form it approximates).
-* ``lofted`` / ``depressed``: full burn, kick smaller / larger than the optimum.
+* ``minimum-energy`` (default): the least burnout energy that reaches the aim point from
+  where the boost ends: the burnout state lies on the minimum-energy ellipse from the
+  burnout point to the impact point (Wheelon 1959; Bate, Mueller & White, *Fundamentals of
+  Astrodynamics* (1971) sec. 6.2: the vacant focus on the chord, burnout flight-path angle
+  (pi - psi) / 4 for equal burnout and impact radii; ``kepler_min_energy_gamma``). Solved
+  from the ``max-range-kick`` solution (which already hits) by Newton's method on (kick,
+  t_cut) with a finite-difference Jacobian, three flights per iteration, all aim points in
+  one batch. Finding (issue 9): the earliest cut-off over kick angles is NOT this
+  trajectory: with gravity-turn guidance it burns out 4-6 deg flatter than the Kepler
+  optimum from its own burnout point (SS-27 at 40-90 % of maximum range, iran-icbm) and
+  needs 30-90 m/s more burnout speed, because a steeper kick moves the burnout point. Within a few per
+  cent of maximum range the minimum-energy ellipse needs more than a full burn; there the
+  ``max-range-kick`` solution stays (the closest reachable).
+* ``lofted`` / ``depressed``: the same range with a burnout flight-path angle (inertial,
+  above the local horizontal) ``LOFT_DELTA_GAMMA_RAD`` above / below the minimum-energy
+  one, gamma_me +/- 5 degrees. Labelling trajectories to a given range by their burnout
+  flight-path angle, with the minimum-energy one between the high (lofted) and the low
+  (depressed) one, is the convention of Bate, Mueller & White sec. 6.2 (its "high" and
+  "low" trajectories); the 5 degree offset is a notional choice [N], not a
+  published figure. Solved by Newton's method on (kick, t_cut) with a finite-difference
+  Jacobian (three flights per iteration), starting from the minimum-energy solution.
+* ``max-range-kick``: the kick that maximises range at full burn, with thrust cut off
+  early so the missile falls short on the aim point (what ``minimum-energy`` meant
+  before issue 9: shorter than maximum range it is depressed, e.g. gamma_bo 19.9 deg
+  instead of about 28 deg for an SS-27 from Kozelsk to Washington).
 
 The azimuth is corrected by fixed-point iteration on the impact azimuth seen from the
-launch point (this absorbs the Earth's rotation and J2), and the range by a safeguarded
-secant (Illinois) step on the cut-off time or the kick. Iteration stops when the impact is
-within ``MISS_TOL_M`` of the aim point.
+launch point (this absorbs the Earth's rotation and J2). Iteration stops when the impact is
+within ``MISS_TOL_M`` of the aim point (and, for the optimised families, the kick or
+burnout angle has converged).
 """
 
 from __future__ import annotations
@@ -30,7 +51,13 @@ from .errors import ScenarioError
 from .flight import Trajectory, fly_rockets
 from .vehicles import Rocket
 
-TRAJECTORIES = ("minimum-energy", "lofted", "depressed")
+TRAJECTORIES = ("minimum-energy", "lofted", "depressed", "max-range-kick")
+# Lofted / depressed: burnout flight-path angle this much above / below the minimum-energy
+# one. Notional [N]: the convention (families by burnout angle) is Bate, Mueller & White
+# sec. 6.2; the value is a choice: large enough to change apogee (about +/-20 %) and flight
+# time visibly, small enough that the iran-irbm still flies both from Semnan to Berlin
+# (3,711 km, docs/cli.md).
+LOFT_DELTA_GAMMA_RAD = math.radians(5.0)
 # Kick angles searched: from nearly vertical to nearly horizontal at the end of the pitch-over.
 KICK_MIN_RAD = math.radians(0.5)
 KICK_MAX_RAD = math.radians(89.0)
@@ -39,6 +66,19 @@ KICK_MAX_RAD = math.radians(89.0)
 MISS_TOL_M = 20.0
 MAX_ITER = 40
 _N_SCAN = 17
+# Minimum-energy kick search: half-spacing of the three-flight parabola, the largest kick
+# step per iteration, the step below which the kick counts as converged (0.02 deg moves the
+# burnout angle by about as much, fifty times inside the 1 deg of the validation test), and
+# the step below which the envelope range the parabola gives is trusted to move the
+# cut-off bracket (its error grows as the cube of the step: about 1 m at 0.3 deg).
+KICK_DELTA_RAD = math.radians(0.5)
+KICK_STEP_MAX_RAD = math.radians(8.0)
+KICK_TOL_RAD = math.radians(0.02)
+KICK_BRACKET_RAD = math.radians(0.3)
+# Lofted / depressed Newton: burnout-angle tolerance and finite-difference steps.
+GAMMA_TOL_RAD = math.radians(0.05)
+_DK_RAD = math.radians(0.2)
+_DT_S = 0.2
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -132,6 +172,168 @@ def azimuth_table(rocket: Rocket, lat_rad: float, lon_rad: float, alt_m: float, 
     return bins, rb, kb
 
 
+def _gamma_inertial(tr: Trajectory) -> np.ndarray:
+    """Inertial flight-path angle (rad) at the end of powered flight: asin(r.v / |r| |v|)."""
+    s = tr.burnout_state
+    r, v = s[:, :3], s[:, 3:]
+    c = np.einsum("ij,ij->i", r, v) / (np.linalg.norm(r, axis=1) * np.linalg.norm(v, axis=1))
+    return np.arcsin(np.clip(c, -1.0, 1.0))
+
+
+def kepler_min_energy_gamma(r_b, r_i, psi):
+    """Burnout flight-path angle (rad) of the minimum-energy ellipse from radius r_b to radius
+    r_i across central angle psi: the vacant focus lies on the chord, so the velocity bisects
+    the angle between the chord and the inward radius (Bate, Mueller & White sec. 6.2;
+    (pi - psi) / 4 when r_b = r_i)."""
+    c = np.sqrt(r_b * r_b + r_i * r_i - 2.0 * r_b * r_i * np.cos(psi))
+    return 0.5 * np.arccos(np.clip((r_b * r_b + c * c - r_i * r_i) / (2.0 * r_b * c), -1.0, 1.0))
+
+
+def _kepler_gamma_error(tr: Trajectory, offset):
+    """Flown burnout angle minus (the Kepler minimum-energy angle from the flown burnout point
+    to the flown impact point + offset)."""
+    b, i = tr.burnout_state[:, :3], tr.impact_state[:, :3]
+    rb, ri = np.linalg.norm(b, axis=1), np.linalg.norm(i, axis=1)
+    psi = np.arccos(np.clip(np.einsum("ij,ij->i", b, i) / (rb * ri), -1.0, 1.0))
+    err = _gamma_inertial(tr) - (kepler_min_energy_gamma(rb, ri, psi) + offset)
+    return np.where(np.isfinite(err), err, 0.0)
+
+
+def _parabola_peak(rm, r0, rp, delta):
+    """Kick step to the vertex of the parabola through (-delta, rm), (0, r0), (delta, rp) and
+    the range there (the envelope estimate); where it is not concave, step uphill by 2 delta."""
+    g = (rp - rm) / (2.0 * delta)
+    c = (rp - 2.0 * r0 + rm) / (delta * delta)
+    concave = c < 0.0
+    s = np.where(concave, -g / np.where(concave, c, -1.0), np.sign(g) * 2.0 * delta)
+    s = np.clip(s, -KICK_STEP_MAX_RAD, KICK_STEP_MAX_RAD)
+    peak = np.where(concave, r0 + g * s + 0.5 * c * s * s, np.maximum(np.maximum(rm, r0), rp))
+    return s, np.maximum(peak, r0)
+
+
+def _miss(tr, tlat, tlon, earth):
+    ilat, ilon = tr.impact_geodetic()
+    m = E.ground_range_m(ilat, ilon, tlat, tlon, E.earth_code(earth))
+    return np.where(np.isfinite(m), m, np.inf)
+
+
+def _solve_energy(rk, lat, lon, alt, tlat, tlon, az_t, d_t, kick0, lo_x, f_lo, hi_x, f_hi, feasible, refine, earth,
+                  rotation):
+    """Cut-off time (Illinois on the envelope range) and, where ``refine``, the kick (parabolic
+    steps) reaching each aim point with the earliest cut-off. Returns (kick, t_cut, azimuth, miss)."""
+    n = lat.size
+    k, az = kick0.copy(), az_t.copy()
+    lo_x, f_lo, hi_x, f_hi = lo_x.copy(), f_lo.copy(), hi_x.copy(), f_hi.copy()
+    denom = np.where(f_hi - f_lo == 0, 1.0, f_hi - f_lo)
+    t = np.where(feasible, hi_x - f_hi * (hi_x - lo_x) / denom, hi_x)
+    done_k = ~np.broadcast_to(np.asarray(refine, bool), (n,)).copy()
+    sol_k, sol_t, sol_az = k.copy(), t.copy(), az.copy()
+    best = np.full(n, np.inf)
+    side = np.zeros(n)
+    delta = KICK_DELTA_RAD
+    active = np.flatnonzero(feasible)
+    for _ in range(MAX_ITER):
+        if active.size == 0:
+            break
+        sel = ~done_k[active]
+        opt = active[sel]
+        k[opt] = np.clip(k[opt], KICK_MIN_RAD + delta, KICK_MAX_RAD - delta)
+        idx = np.concatenate([active, opt, opt])
+        kicks = np.concatenate([k[active], k[opt] - delta, k[opt] + delta])
+        d, az_i, tr = _fly_range([rk[i] for i in idx], lat[idx], lon[idx], alt[idx], az[idx], kicks, t[idx], earth,
+                                 rotation)
+        na, no = active.size, opt.size
+        d0, az_i = d[:na], az_i[:na]
+        m = _miss(tr[np.arange(na)], tlat[active], tlon[active], earth)
+        env = d0.copy()
+        step = np.zeros(na)
+        if no:
+            step[sel], env[sel] = _parabola_peak(d[na:na + no], d0[sel], d[na + no:], delta)
+        # Keep the latest central flight inside the tolerance (its kick is the most converged),
+        # else the closest so far.
+        b = best[active]
+        take = (m < MISS_TOL_M) | ((m < b) & (b >= MISS_TOL_M))
+        sol_k[active] = np.where(take, k[active], sol_k[active])
+        sol_t[active] = np.where(take, t[active], sol_t[active])
+        sol_az[active] = np.where(take, az[active], sol_az[active])
+        best[active] = np.where(take, m, b)
+        # Cut-off: Illinois on f = log(envelope / target); a kick still far from its optimum
+        # gives an envelope estimate too rough to move the bracket, so it only takes a secant step.
+        f = _log_ratio(env, d_t[active])
+        x = t[active]
+        trust = np.abs(step) < KICK_BRACKET_RAD
+        pos = f > 0
+        hx, hf, lx, lf, sd = hi_x[active], f_hi[active], lo_x[active], f_lo[active], side[active]
+        upd_h, upd_l = trust & pos, trust & ~pos
+        nhx, nhf = np.where(upd_h, x, hx), np.where(upd_h, f, hf)
+        nlx, nlf = np.where(upd_l, x, lx), np.where(upd_l, f, lf)
+        nlf = np.where(upd_h & (sd > 0), nlf / 2, nlf)
+        nhf = np.where(upd_l & (sd < 0), nhf / 2, nhf)
+        side[active] = np.where(upd_h, 1.0, np.where(upd_l, -1.0, sd))
+        hi_x[active], f_hi[active], lo_x[active], f_lo[active] = nhx, nhf, nlx, nlf
+        sec = nhx - nhf * (nhx - nlx) / np.where(nhf - nlf == 0, 1.0, nhf - nlf)
+        slope = (nhf - nlf) / np.where(nhx - nlx == 0, 1.0, nhx - nlx)
+        newton = np.clip(x - f / np.where(slope > 0, slope, np.inf), nlx, nhx)
+        t[active] = np.where(trust, sec, newton)
+        # Kick: parabolic step; converged once the step is below tolerance.
+        k[opt] += step[sel]
+        done_k[opt] |= np.abs(step[sel]) < KICK_TOL_RAD
+        dz = np.angle(np.exp(1j * (az_t[active] - az_i)))
+        az[active] += np.where(np.isfinite(dz), dz, 0.0)
+        conv = (m < MISS_TOL_M) & done_k[active]
+        active = active[~conv]
+    return sol_k, sol_t, sol_az, best
+
+
+def _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, t0, az0, offset, t_min, burn, feasible, earth,
+                 rotation):
+    """Newton on (kick, t_cut) for a burnout flight-path angle ``offset`` above the Kepler
+    minimum-energy one (from the flown burnout point to the flown impact point) and the range
+    to the aim point. Returns (kick, t_cut, azimuth, miss, converged)."""
+    n = lat.size
+    k, t, az = k0.copy(), t0.copy(), az0.copy()
+    sol_k, sol_t, sol_az = k.copy(), t.copy(), az.copy()
+    best = np.full(n, np.inf)
+    ok = np.zeros(n, bool)
+    active = np.flatnonzero(feasible)
+    for _ in range(MAX_ITER):
+        if active.size == 0:
+            break
+        na = active.size
+        kk = np.clip(k[active], KICK_MIN_RAD, KICK_MAX_RAD - _DK_RAD)
+        tt = np.clip(t[active], t_min[active] + _DT_S, burn[active])
+        k[active], t[active] = kk, tt
+        idx = np.concatenate([active, active, active])
+        d, az_i, tr = _fly_range([rk[i] for i in idx], lat[idx], lon[idx], alt[idx], az[idx],
+                                 np.concatenate([kk, kk + _DK_RAD, kk]), np.concatenate([tt, tt, tt - _DT_S]),
+                                 earth, rotation)
+        gam = _kepler_gamma_error(tr, np.tile(offset[active], 3))
+        lr = _log_ratio(d, np.tile(d_t[active], 3))
+        m = _miss(tr[np.arange(na)], tlat[active], tlon[active], earth)
+        f1 = gam[:na]
+        f2 = lr[:na]
+        good = (m < MISS_TOL_M) & (np.abs(f1) < GAMMA_TOL_RAD)
+        take = good | ((m < best[active]) & ~ok[active])
+        sol_k[active] = np.where(take, kk, sol_k[active])
+        sol_t[active] = np.where(take, tt, sol_t[active])
+        sol_az[active] = np.where(take, az[active], sol_az[active])
+        best[active] = np.where(take, m, best[active])
+        ok[active] |= good
+        j11, j21 = (gam[na:2 * na] - gam[:na]) / _DK_RAD, (lr[na:2 * na] - lr[:na]) / _DK_RAD
+        j12, j22 = (gam[:na] - gam[2 * na:]) / _DT_S, (lr[:na] - lr[2 * na:]) / _DT_S
+        det = j11 * j22 - j12 * j21
+        det = np.where(np.abs(det) > 0, det, np.inf)
+        dk = np.clip((-f1 * j22 + f2 * j12) / det, -KICK_STEP_MAX_RAD, KICK_STEP_MAX_RAD)
+        dt = np.clip((-f2 * j11 + f1 * j21) / det, -0.2 * burn[active], 0.2 * burn[active])
+        k[active] = kk + np.where(np.isfinite(dk), dk, 0.0)
+        t[active] = np.clip(tt + np.where(np.isfinite(dt), dt, 0.0), t_min[active] + _DT_S, burn[active])
+        dz = np.angle(np.exp(1j * (az_t[active] - az_i[:na])))
+        az[active] += np.where(np.isfinite(dz), dz, 0.0)
+        active = active[~good]
+    ok &= best < 1000.0
+    return sol_k, sol_t, sol_az, best, ok
+
+
 def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_rad, target_lon_rad,
         trajectory: str = "minimum-energy", *, earth: str = "wgs84", rotation: bool = True,
         dense: bool = True, range_table=None) -> AimSolution:
@@ -162,76 +364,36 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
         kstar = np.interp(azw, bins, kb, period=2 * np.pi)
     else:
         rmax, kstar = max_range(rk, lat, lon, alt, az_t, earth=earth, rotation=rotation)
-    burn = np.array([r.burn_time_s for r in rk])
-    t_min = np.array([r.vertical_rise_s + r.pitch_over_s + 1.0 for r in rk])
-    all_idx = np.arange(n)
-
-    def flyx(x, az, idx):
-        kick = np.where(var_cut[idx], kick_fixed[idx], x)
-        tcut = np.where(var_cut[idx], x, np.inf)
-        return _fly_range([rk[i] for i in idx], lat[idx], lon[idx], alt[idx], az, kick, tcut, earth, rotation)
-
-    # Each aim point solves one variable: the cut-off time at a fixed kick, or (lofted and
-    # depressed at full burn) the kick. The residual is log(range / target range): nearly
-    # linear in either, where the range itself is strongly convex near full burn.
+    burn = np.array([r.burn_time_s for r in rk], dtype=float)
+    t_min = np.array([r.rise_s + r.pitch_over_s + 1.0 for r in rk], dtype=float)
+    # The cut-off bracket [t_min, burn] at the maximum-range kick; the residual is
+    # log(range / target range), nearly linear in the cut-off time.
     feasible = d_t <= rmax
-    f_full = _log_ratio(rmax, d_t)
-    if trajectory == "minimum-energy":
-        var_cut = np.ones(n, bool)
-        kick_fixed = kstar.copy()
-    else:
-        extreme = KICK_MIN_RAD if trajectory == "lofted" else KICK_MAX_RAD
-        kick_fixed = np.full(n, extreme)
-        var_cut = np.zeros(n, bool)
-        d_ext, _, _ = flyx(np.full(n, extreme), az_t, all_idx)
-        f_ext = _log_ratio(d_ext, d_t)
-        var_cut = f_ext > 0.0  # target short of the branch at full burn: cut thrust at the extreme kick
-        f_full = np.where(var_cut, f_ext, f_full)
-    lo_x = np.where(var_cut, t_min, kick_fixed)
-    hi_x = np.where(var_cut, burn, kstar)
-    f_hi = f_full.copy()
-    cut_idx = np.flatnonzero(var_cut)
-    f_lo = np.where(var_cut, 0.0, _log_ratio(d_ext, d_t) if trajectory != "minimum-energy" else 0.0)
-    if cut_idx.size:
-        d_lo, _, _ = flyx(lo_x[cut_idx], az_t[cut_idx], cut_idx)
-        f_lo[cut_idx] = _log_ratio(d_lo, d_t[cut_idx])
-    feasible &= f_lo <= 0.0  # too close to reach with this family
-    denom0 = np.where(f_hi - f_lo == 0, 1.0, f_hi - f_lo)
-    x = np.where(feasible, hi_x - f_hi * (hi_x - lo_x) / denom0, hi_x)
-    az = az_t.copy()
-    x_sol, az_sol = x.copy(), az.copy()
-    miss = np.full(n, np.inf)
-    side = np.zeros(n)  # Illinois: which end of the bracket moved last
-    active = np.flatnonzero(feasible)
-    for _ in range(MAX_ITER):
-        if active.size == 0:
-            break
-        d, az_i, tr = flyx(x[active], az[active], active)
-        ilat, ilon = tr.impact_geodetic()
-        m = E.ground_range_m(ilat, ilon, tlat[active], tlon[active], E.earth_code(earth))
-        m = np.where(np.isfinite(m), m, np.inf)
-        better = m < miss[active]
-        x_sol[active] = np.where(better, x[active], x_sol[active])
-        az_sol[active] = np.where(better, az[active], az_sol[active])
-        miss[active] = np.minimum(m, miss[active])
-        f = _log_ratio(d, d_t[active])
-        dz = np.angle(np.exp(1j * (az_t[active] - az_i)))
-        az[active] += np.where(np.isfinite(dz), dz, 0.0)
-        pos = f > 0
-        hx, hf, lx, lf, sd = hi_x[active], f_hi[active], lo_x[active], f_lo[active], side[active]
-        hx, hf = np.where(pos, x[active], hx), np.where(pos, f, hf)
-        lx, lf = np.where(~pos, x[active], lx), np.where(~pos, f, lf)
-        lf = np.where(pos & (sd > 0), lf / 2, lf)
-        hf = np.where(~pos & (sd < 0), hf / 2, hf)
-        side[active] = np.where(pos, 1.0, -1.0)
-        hi_x[active], f_hi[active], lo_x[active], f_lo[active] = hx, hf, lx, lf
-        x[active] = hx - hf * (hx - lx) / np.where(hf - lf == 0, 1.0, hf - lf)
-        active = active[miss[active] > MISS_TOL_M]
-    # Final dense flight of every aim point with the best guidance found.
-    x_sol = np.where(feasible, x_sol, np.where(var_cut, burn, kstar))
-    kick = np.where(var_cut, kick_fixed, x_sol)
-    tcut = np.where(var_cut, x_sol, np.inf)
-    az = np.where(feasible, az_sol, az_t)
+    f_hi = _log_ratio(rmax, d_t)
+    d_lo, _, _ = _fly_range(rk, lat, lon, alt, az_t, kstar, t_min, earth, rotation)
+    f_lo = _log_ratio(d_lo, d_t)
+    feasible &= f_lo <= 0.0  # too close to reach
+    # First the maximum-range kick with thrust cut-off (cheap: one flight per iteration), which
+    # hits the aim point; from there Newton on (kick, cut-off) to the family's burnout angle.
+    kick, tcut, az, miss = _solve_energy(rk, lat, lon, alt, tlat, tlon, az_t, d_t, kstar, t_min, f_lo, burn, f_hi,
+                                         feasible, False, earth, rotation)
+    if trajectory != "max-range-kick":
+        sign = {"minimum-energy": 0.0, "lofted": 1.0, "depressed": -1.0}[trajectory]
+        k0 = np.clip(kick - sign * LOFT_DELTA_GAMMA_RAD, KICK_MIN_RAD, KICK_MAX_RAD)
+        k1, t1, az1, m1, ok = _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, tcut, az,
+                                           np.full(n, sign * LOFT_DELTA_GAMMA_RAD), t_min, burn, feasible, earth,
+                                           rotation)
+        if trajectory == "minimum-energy":
+            # Within a few per cent of maximum range the minimum-energy ellipse needs more than
+            # a full burn: there the maximum-range kick with cut-off stays (the closest reachable).
+            kick, tcut, az = np.where(ok, k1, kick), np.where(ok, t1, tcut), np.where(ok, az1, az)
+        else:
+            kick, tcut, az = k1, t1, az1
+            feasible &= ok
+    # Final dense flight of every aim point with the best guidance found (best effort where infeasible).
+    kick = np.where(feasible, kick, kstar)
+    tcut = np.where(feasible, tcut, np.inf)
+    az = np.where(feasible, az, az_t)
     tr = fly_rockets(rk, lat, lon, alt, az, kick, tcut, earth=earth, rotation=rotation, dense=dense)
     ilat, ilon = tr.impact_geodetic()
     miss = E.ground_range_m(ilat, ilon, tlat, tlon, E.earth_code(earth))

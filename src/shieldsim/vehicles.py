@@ -10,7 +10,11 @@ diameter and a drag coefficient against Mach number; the payload flies with its 
 coefficient beta = m / (C_D A).
 
 Guidance is vertical rise, a pitch-over to a kick angle at the launch azimuth, then a
-gravity turn (thrust along the air-relative velocity); the targeting solver
+gravity turn. The vertical rise lasts ``vertical_rise_s`` or, for a vehicle of low lift-off
+thrust-to-weight, until it climbs at ``RISE_SPEED_M_S`` (``Rocket.rise_s``): a gravity turn
+begun slower than that falls over into the ground. A lift-off thrust-to-weight of 1 or
+less cannot leave the pad and is refused, naming ``stages.0.burn_time_s`` (thrust is mass
+flow times Isp, so the burn time is what sets it). Then the gravity turn (thrust along the air-relative velocity); the targeting solver
 (``targeting.py``) picks the kick angle, azimuth and, short of maximum range, the
 thrust-termination time.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -26,6 +31,14 @@ from .errors import ScenarioError
 
 G0 = 9.80665  # standard gravity, m/s^2 (used in the Isp definition)
 P0 = 101325.0  # sea-level pressure, Pa (US76)
+
+# The vertical rise lasts at least until the vehicle climbs at this speed (drag-free vertical
+# ascent on the first stage's sea-level thrust). Notional [N]: below the 36 m/s the slowest
+# catalog missile (iran-icbm, lift-off T/W 1.33) and the 79 m/s the slowest catalog
+# interceptor reach in their own rise, so it lengthens no catalog flight; it only keeps a
+# low thrust-to-weight vehicle (a long-burning Scud-class stage) from pitching over at a few
+# m/s and falling back a kilometre from the pad.
+RISE_SPEED_M_S = 30.0
 
 # Drag coefficient of a slender ballistic missile against Mach number (zero lift). Shape of
 # the V-2 / Scud class curve in Fleeman, *Tactical Missile Design*, 2nd ed. (2006), fig. 2.11,
@@ -83,6 +96,11 @@ class Stage:
         return self.mass_flow_kg_s * self.isp_vac_s * G0
 
     @property
+    def thrust_sl_n(self) -> float:
+        """Thrust at sea level (vacuum thrust less sea-level pressure times the exit area)."""
+        return self.thrust_vac_n - P0 * self.exit_area_m2
+
+    @property
     def exit_area_m2(self) -> float:
         """Nozzle exit area implied by the sea-level Isp (0 if none given)."""
         if self.isp_sl_s is None:
@@ -123,10 +141,46 @@ class Rocket:
             raise ScenarioError("stages", f"at most {MAX_STAGES} stages are supported")
         _positive("vertical_rise_s", self.vertical_rise_s)
         _positive("pitch_over_s", self.pitch_over_s)
-        if self.vertical_rise_s + self.pitch_over_s >= self.stages[0].burn_time_s + sum(
-            s.burn_time_s for s in self.stages[1:]
-        ):
+        tw = self.liftoff_thrust_to_weight
+        if not tw > 1.0:
+            raise ScenarioError("stages.0.burn_time_s",
+                                f"lift-off thrust-to-weight is {tw:.2f} (sea-level thrust {self.stages[0].thrust_sl_n / 1e3:,.0f} kN "
+                                f"for {self.liftoff_mass_kg:,.0f} kg); it must exceed 1 to leave the pad: shorten the burn "
+                                f"time (more thrust) or lighten the missile")
+        if self.rise_s + self.pitch_over_s >= self.burn_time_s:
+            if self.rise_s > self.vertical_rise_s:
+                raise ScenarioError("stages.0.burn_time_s",
+                                    f"lift-off thrust-to-weight {tw:.2f} is too low: the vertical rise to "
+                                    f"{RISE_SPEED_M_S:.0f} m/s and the pitch-over do not end before burnout")
             raise ScenarioError("vertical_rise_s", "vertical rise and pitch-over must end before burnout")
+
+    @property
+    def liftoff_thrust_to_weight(self) -> float:
+        """First-stage sea-level thrust over lift-off weight (standard gravity)."""
+        return self.stages[0].thrust_sl_n / (self.liftoff_mass_kg * G0)
+
+    @cached_property
+    def rise_s(self) -> float:
+        """Vertical rise flown: ``vertical_rise_s``, lengthened to the time the drag-free vertical
+        ascent on the first stage's sea-level thrust reaches ``RISE_SPEED_M_S`` where that is later
+        (low thrust-to-weight). v(t) = c ln(m0 / (m0 - mdot t)) - g0 t, c = F_sl / mdot, is
+        increasing for lift-off T/W > 1; bisection to 1 ms (past the first stage: its burnout)."""
+        s = self.stages[0]
+        m0, mdot = self.liftoff_mass_kg, s.mass_flow_kg_s
+        c = s.thrust_sl_n / mdot
+
+        def speed(t: float) -> float:
+            return c * math.log(m0 / (m0 - mdot * t)) - G0 * t
+
+        if self.liftoff_thrust_to_weight <= 1.0 or speed(self.vertical_rise_s) >= RISE_SPEED_M_S:
+            return self.vertical_rise_s
+        if speed(s.burn_time_s) < RISE_SPEED_M_S:
+            return s.burn_time_s
+        lo, hi = self.vertical_rise_s, s.burn_time_s
+        while hi - lo > 1e-3:
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if speed(mid) < RISE_SPEED_M_S else (lo, mid)
+        return hi
 
     @property
     def liftoff_mass_kg(self) -> float:

@@ -188,7 +188,7 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         step = pg.task("threat trajectories", 1)
         flown = fly_threat_specs(ctx.threat_specs)
         results = {"scenario": ctx.scenario.name, "title": ctx.scenario.title, "seed": ctx.seed,
-                   "threats": flown.summary()}
+                   "defence": defence_summary(ctx), "threats": flown.summary()}
         write_json(out / "results.json", results)
         tracks = _tracks(flown)
         sites = _sites(ctx)
@@ -230,6 +230,22 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         write_json(out / "results.json", results)
         step()
     return results
+
+
+def defence_summary(ctx) -> dict:
+    """What the run assumed of the defence: batteries (with the interceptor's flown burnout
+    speed), sensors and doctrine, as the report and the README headline state them."""
+    from ..interceptors import flown_burnout_speed
+
+    bats = []
+    for b in ctx.defence.batteries:
+        v, t = flown_burnout_speed(b.interceptor.booster)
+        bats.append({"name": b.name, "interceptor": b.interceptor.name, "lat_deg": b.lat_deg, "lon_deg": b.lon_deg,
+                     "inventory": int(b.inventory), "burnout_speed_km_s": round(v / 1e3, 3),
+                     "burnout_time_s": round(t, 1)})
+    d = ctx.scenario.doctrine
+    return {"batteries": bats, "sensors": [getattr(s, "name", str(s)) for s in ctx.defence.sensors],
+            "doctrine": d.model_dump(mode="json")}
 
 
 def _tracks(flown):
