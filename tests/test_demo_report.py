@@ -88,3 +88,18 @@ def test_parquet_grid_has_the_contract_columns(demo_dir):
 
     cols = set(pq.read_table(demo_dir / "footprint.parquet").column_names)
     assert {"lat_deg", "lon_deg", "defended", "shot_opportunities", "intercept_altitude_km"} <= cols
+
+
+def test_readme_headline_comes_from_the_run(demo_dir):
+    """The README's "What the 2007 scenario says" block is exactly what tools/readme_headline.py
+    makes of this demo run: a physics change that moves a headline number fails here until the
+    README is regenerated (`python tools/readme_headline.py shieldsim-out --write README.md`)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("readme_headline", root / "tools" / "readme_headline.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    expected = mod.headline_markdown(demo_dir)
+    got = mod.readme_block((root / "README.md").read_text())
+    assert got == expected, "README headline is stale; regenerate it with tools/readme_headline.py"

@@ -32,13 +32,15 @@ Model
   ``discrimination="per-look"`` draws the identification afresh at every look (independent
   sensor looks); ``"persistent"`` draws it once per threat (the anti-simulation case: a
   cloud that fools the sensors fools them at every look, and shots are then uniform picks).
-* Battle manager: the opportunities of a threat at different batteries are taken as
-  sequential (layered defence: the earliest battery's looks first, then the next one's);
-  if two batteries' battle spaces overlap in time, pass the merged count at one of them.
-  Engagements are processed in time order across the raid (earliest-first greedy; ties
-  by priority, then threat index), so every threat's first salvo is fired before a
-  second look at any threat when all opportunities coincide. Inventories are finite and
-  never shared between batteries.
+* Battle manager: the engagement analyses hand it each threat's causal shot timeline
+  (``engagement.causal_chain``: shot k + 1 launches no earlier than shot k's intercept
+  plus the kill assessment, from whichever battery intercepts earliest), as events
+  (threat, battery, launch time; ``timeline_schedule``). Events are worked in launch-time
+  order across the raid (ties by priority, then threat index, then shot number), so each
+  battery's inventory decreases in time and a shot whose battery is empty is not fired.
+  ``plan`` is the same battle manager for abstract counts of opportunities (a threat's
+  looks at one battery spaced by the kill-assessment time, batteries taken in turn).
+  Inventories are finite and never shared between batteries.
 * Monte Carlo is vectorised over trials: one pass over the engagement events (threats x
   opportunities, a handful), numpy over the trial axis. Confidence intervals of
   probabilities are Wilson score intervals (E. B. Wilson, JASA 22 (1927) 209-212); of
