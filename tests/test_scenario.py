@@ -253,9 +253,13 @@ def _blocks(lang: str) -> list[str]:
 
 
 def test_the_documented_example_is_a_valid_scenario():
-    (block,) = _blocks("yaml")
+    block, *fragments = _blocks("yaml")
     s = validate_scenario(yaml.safe_load(block))
     assert s.threats[1].trajectory == "lofted" and s.threats[1].launch_time_s == 60
+    # Later blocks are sections of a scenario: each one, put into the example, validates.
+    for fragment in fragments:
+        validate_scenario({**yaml.safe_load(block), **yaml.safe_load(fragment)})
+    assert fragments, "the sensor settings example is missing"
 
 
 def test_the_documented_python_example_runs():
@@ -286,3 +290,88 @@ def test_every_scenario_field_is_documented_with_its_path():
     missing = [p for p in _field_paths(Scenario) if f"`{p}`" not in text]
     assert missing == []
 
+
+
+# --- sensors: per-parameter settings, on/off, notes -------------------------------------------
+def test_sensor_parameters_are_set_one_by_one_with_set():
+    s = load_scenario("third_site_2007", overrides=["sensors.0.reference_range_km=high", "sensors.0.min_elevation_deg=3"])
+    assert s.sensors[0].name == "emr-brdy"
+    assert s.sensors[0].settings() == {"reference_range_km": "high", "min_elevation_deg": 3.0}
+    assert s.sensors[2].settings() == {}  # a plain name in the file, untouched
+
+
+def test_the_settable_sensor_parameters_are_the_catalog_numbers():
+    from shieldsim.scenario import SENSOR_SETTINGS, SensorRef
+    from shieldsim.sensors import _IR_NUMBERS, _RADAR_NUMBERS
+
+    assert set(SENSOR_SETTINGS) == set(_RADAR_NUMBERS) | set(_IR_NUMBERS)
+    assert set(SENSOR_SETTINGS) <= set(SensorRef.model_fields)
+
+
+@pytest.mark.parametrize("item, field, words", [
+    ("sensors.0.reference_rang_km=high", "sensors.0.reference_rang_km", "did you mean reference_range_km?"),
+    ("sensors.0.reference_range_km=low", "sensors.0.reference_range_km", "gives no low"),
+    ("sensors.0.min_elevation_deg=medium", "sensors.0.min_elevation_deg", "low, value, high"),
+    ("sensors.0.min_elevation_deg=95", "sensors.0.min_elevation_deg", "[-10, 90]"),
+    ("sensors.0.cloud_top_km=5", "sensors.0.cloud_top_km", "applies to infrared"),
+    ("sensors.4.min_elevation_deg=1", "sensors.4.min_elevation_deg", "applies to radar"),
+    ("sensors.0.update_interval_s=0", "sensors.0.update_interval_s", "> 0"),
+    ("sensors.1.enabled=maybe", "sensors.1.enabled", "boolean"),
+])
+def test_bad_sensor_settings_are_one_error_naming_the_field(item, field, words):
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("third_site_2007", overrides=[item])
+    assert exc.value.field == field and words in exc.value.reason, (exc.value.field, exc.value.reason)
+
+
+def test_sensor_settings_reach_the_built_defence_and_disabled_sensors_are_left_out():
+    from shieldsim.analyses.context import build_defence
+
+    sc = load_scenario("third_site_2007", overrides=["sensors.0.reference_range_km=high", "sensors.0.min_elevation_deg=3",
+                                                     "sensors.1.enabled=false"])
+    names = [s.name for s in build_defence(sc).sensors]
+    assert "tpy2-forward" not in names and names[0] == "emr-brdy"
+    emr = build_defence(sc).sensors[0]
+    assert (emr.reference_range_km, emr.min_elevation_deg) == (3000, 3)
+
+
+def test_a_sensor_inconsistent_only_as_a_whole_is_refused_at_build_naming_the_field():
+    from shieldsim.analyses.context import build_defence
+
+    sc = load_scenario("third_site_2007", overrides=["sensors.0.min_elevation_deg=50", "sensors.0.max_elevation_deg=40"])
+    with pytest.raises(ScenarioError) as exc:
+        build_defence(sc)
+    assert exc.value.field == "sensors.0.max_elevation_deg"
+
+
+def test_the_2007_forward_radar_is_marked_as_an_assumption():
+    s = load_scenario("third_site_2007")
+    fwd = next(x for x in s.sensors if x.name == "tpy2-forward")
+    assert fwd.enabled and "assumption" in fwd.note and "2007" in fwd.note and "Kürecik" in fwd.note
+    assert "ASSUMPTION" in scenario_yaml("third_site_2007")
+
+
+# --- footprint missiles -----------------------------------------------------------------------
+def test_footprint_missiles_accept_names_and_mappings_and_win_over_missile():
+    s = validate_scenario(_raw(analysis={"footprint": {"missile": "iran-irbm", "launch": "semnan",
+                                                       "missiles": ["sejjil-2", {"missile": "shahab-3", "launch": "tabriz"}]}}))
+    assert s.analysis.footprint.flown_missiles() == [("sejjil-2", "semnan"), ("shahab-3", "tabriz")]
+    assert validate_scenario(_raw()).analysis.footprint.flown_missiles() == [("iran-irbm", "semnan")]
+
+
+@pytest.mark.parametrize("missiles, field, words", [
+    (["shahab-4"], "analysis.footprint.missiles.0.missile", "shahab-3"),
+    ([{"missile": "shahab-3", "launch": "atlantis"}], "analysis.footprint.missiles.0.launch", "atlantis"),
+    ([{"missile": "shahab-3", "lanch": "tabriz"}], "analysis.footprint.missiles.0.lanch", "did you mean launch"),
+    (["shahab-3", "shahab-3"], "analysis.footprint", "twice"),
+])
+def test_bad_footprint_missiles_are_refused_naming_the_field(missiles, field, words):
+    err = _error(_raw(analysis={"footprint": {"missiles": missiles}}))
+    assert err.field == field and words in err.reason, (err.field, err.reason)
+
+
+def test_the_built_in_footprints_fly_the_missiles_each_region_faces():
+    for name in builtin_scenarios():
+        fa = load_scenario(name).analysis.footprint
+        assert [m for m, _ in fa.flown_missiles()] == ["shahab-3", "sejjil-2", "iran-irbm"], name
+        assert dict(fa.flown_missiles())["sejjil-2"] == "tabriz", name

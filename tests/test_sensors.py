@@ -412,3 +412,64 @@ def test_synthetic_trajectory_is_nan_outside_the_flight():
     p = traj.position_ecef(np.array([-1.0, 0.0, 10.0, 10.5]))
     assert np.isnan(p[0, 0]).all() and np.isfinite(p[0, 1:3]).all() and np.isnan(p[0, 3]).all()
     assert math.isnan(float(traj.t_burnout[0]))
+
+
+# --- variant by capability, and per-parameter settings (issue 9 item 5) ----------------------
+def test_every_catalog_number_has_a_capable_end():
+    from shieldsim.sensors import _IR_NUMBERS, _RADAR_NUMBERS, CAPABLE_END
+
+    assert set(CAPABLE_END) == set(_RADAR_NUMBERS) | set(_IR_NUMBERS)
+    assert set(CAPABLE_END.values()) <= {"low", "high", None}
+
+
+def test_variant_high_is_the_more_capable_end_of_every_parameter():
+    """emr-brdy: `high` used to raise the elevation mask with the range (2 -> 5 deg), so the
+    "better" radar defended less; now high = 3,000 km and the 1 deg mask, low = the 5 deg mask."""
+    e = _entry("emr-brdy")
+    lo, mid, hi = (radar_from_catalog(e, v) for v in ("low", "value", "high"))
+    assert (hi.reference_range_km, hi.min_elevation_deg) == (3000, 1)
+    assert (mid.reference_range_km, mid.min_elevation_deg) == (2000, 2)
+    assert (lo.reference_range_km, lo.min_elevation_deg) == (2000, 5)
+
+
+@pytest.mark.parametrize("name", [e["name"] for e in _catalog()])
+def test_variants_are_ordered_by_capability_on_every_catalog_sensor(name):
+    from shieldsim.sensors import CAPABLE_END
+
+    e = _entry(name)
+    lo, mid, hi = (sensor_from_catalog(e, v) for v in ("low", "value", "high"))
+    for key, end in CAPABLE_END.items():
+        if not hasattr(mid, key) or getattr(mid, key) is None:
+            continue
+        a, b, c = getattr(lo, key), getattr(mid, key), getattr(hi, key)
+        if end is None:
+            assert a == b == c, key
+        elif end == "high":
+            assert a <= b <= c, key
+        else:
+            assert a >= b >= c, key
+
+
+def test_a_setting_picks_the_catalog_number_of_that_parameter_only():
+    e = _entry("emr-brdy")
+    r = radar_from_catalog(e, settings={"reference_range_km": "high"})
+    assert (r.reference_range_km, r.min_elevation_deg) == (3000, 2)
+    r = radar_from_catalog(e, settings={"min_elevation_deg": "high"})
+    assert (r.reference_range_km, r.min_elevation_deg) == (2000, 5)
+    r = radar_from_catalog(e, "high", settings={"min_elevation_deg": 3})  # a setting wins over the variant
+    assert (r.reference_range_km, r.min_elevation_deg) == (3000, 3)
+    ir = sensor_from_catalog(_entry("dsp-geo"), settings={"report_latency_s": "low"})
+    assert ir.report_latency_s == _entry("dsp-geo")["report_latency_s"]["low"]
+
+
+@pytest.mark.parametrize("settings_, field, words", [
+    ({"reference_rang_km": "high"}, "emr-brdy.reference_rang_km", "did you mean reference_range_km"),
+    ({"reference_range_km": "low"}, "emr-brdy.reference_range_km", "no low"),
+    ({"reference_range_km": "most"}, "emr-brdy.reference_range_km", "low, value, high"),
+    ({"cloud_top_km": 5}, "emr-brdy.cloud_top_km", "not a parameter"),
+    ({"min_elevation_deg": 95}, "emr-brdy.min_elevation_deg", "[-10, 90]"),
+])
+def test_bad_settings_are_refused_naming_the_parameter(settings_, field, words):
+    with pytest.raises(ScenarioError) as exc:
+        radar_from_catalog(_entry("emr-brdy"), settings=settings_)
+    assert exc.value.field == field and words in exc.value.reason

@@ -30,7 +30,7 @@ from .errors import ScenarioError
 from .vehicles import Rocket
 
 SCENARIO_VERSION = 1
-TRAJECTORIES = ("minimum-energy", "lofted", "depressed")
+TRAJECTORIES = ("minimum-energy", "lofted", "depressed", "max-range-kick")
 DEFAULT_SEED = 2007
 
 NonNegativeSeconds = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
@@ -73,7 +73,7 @@ class Threat(Section):
     missile: MissileName = Field(description="catalog missile name")
     from_: Place = Field(alias="from", description="launch place: catalog site name or 'LAT,LON[,ALT_KM]'")
     to: Place = Field(description="aim point: catalog site name or 'LAT,LON[,ALT_KM]'")
-    trajectory: Literal["minimum-energy", "lofted", "depressed"] = Field(
+    trajectory: Literal["minimum-energy", "lofted", "depressed", "max-range-kick"] = Field(
         "minimum-energy", description="trajectory shape the targeting solver flies")
     launch_time_s: NonNegativeSeconds = Field(0.0, description="launch time after the scenario epoch, s")
 
@@ -90,18 +90,112 @@ class Threat(Section):
         return catalog.missile(self.missile)
 
 
+# Parameters a scenario may set per sensor (``sensors.<i>.<parameter>``), by sensor type, with
+# the bounds the sensor models accept (lower, upper, lower bound excluded). They mirror
+# ``sensors._RADAR_NUMBERS`` / ``_IR_NUMBERS`` and the checks of ``Radar`` and
+# ``InfraredConstellation`` (scenario.py sits above sensors.py, so it cannot import them; a test
+# keeps the two lists equal).
+_RADAR_SETTINGS: dict[str, tuple[float, float | None, bool]] = {
+    "reference_range_km": (0.0, None, True), "reference_rcs_m2": (0.0, None, True),
+    "azimuth_min_deg": (0.0, 360.0, False), "azimuth_max_deg": (0.0, 360.0, False),
+    "boresight_azimuth_deg": (0.0, 360.0, False), "min_elevation_deg": (-10.0, 90.0, False),
+    "max_elevation_deg": (-10.0, 90.0, False), "min_range_km": (0.0, None, False),
+    "update_interval_s": (0.0, None, True), "range_noise_m": (0.0, None, False),
+    "angle_noise_mrad": (0.0, None, False), "noise_floor_fraction": (0.0, 1.0, False),
+}
+_INFRARED_SETTINGS: dict[str, tuple[float, float | None, bool]] = {
+    "cloud_top_km": (0.0, 50.0, False), "report_latency_s": (0.0, None, False), "min_dwell_s": (0.0, None, False),
+    "launch_time_sigma_s": (0.0, None, False), "launch_point_sigma_km": (0.0, None, False),
+    "heading_sigma_deg": (0.0, None, False),
+}
+SENSOR_SETTINGS = {**_RADAR_SETTINGS, **_INFRARED_SETTINGS}
+SETTING_WORDS = ("low", "value", "high")
+SensorSetting = float | Literal["low", "value", "high"] | None
+
+
+def _sensor_setting(v: Any, info) -> Any:
+    """One ``sensors.<i>.<parameter>``: a number inside the model's bounds, or low/value/high
+    naming a number the catalog gives for this sensor's parameter."""
+    key = info.field_name
+    if v is None:
+        return v
+    name = info.data.get("name")  # absent when the name itself failed
+    entry = catalog.get(name, "sensor") if name else None
+    kind = entry.get("type") if entry else None
+    if kind is not None and key not in (_RADAR_SETTINGS if kind == "radar" else _INFRARED_SETTINGS):
+        other = "infrared" if kind == "radar" else "radar"
+        raise ValueError(f"{name} is a{'n' if kind == 'infrared' else ''} {kind} sensor; {key} applies to {other} sensors")
+    if isinstance(v, str):
+        if v not in SETTING_WORDS:
+            raise ValueError(f"must be a number or one of low, value, high; got {_short(v)}")
+        if entry is not None:
+            raw = entry.get(key)
+            given = raw if isinstance(raw, dict) else ({"value": raw} if raw is not None else {})
+            if given.get(v) is None:
+                have = ", ".join(f"{w} {given[w]:g}" for w in SETTING_WORDS if isinstance(given.get(w), (int, float)))
+                raise ValueError(f"the catalog gives no {v} for {name}'s {key} (published: {have or 'nothing'}); "
+                                 f"give a number")
+        return v
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"must be a number or one of low, value, high; got {_short(v)}")
+    v = float(v)
+    lo, hi, open_lo = SENSOR_SETTINGS[key]
+    if v != v or v in (float("inf"), float("-inf")):
+        raise ValueError(f"must be finite, got {v}")
+    if v < lo or (open_lo and v == lo) or (hi is not None and v > hi):
+        span = f"{'(' if open_lo else '['}{lo:g}, {hi:g}]" if hi is not None else f"{'>' if open_lo else '>='} {lo:g}"
+        raise ValueError(f"must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+    return v
+
+
 class SensorRef(Section):
-    """A catalog sensor used by the scenario, with which of its published values to use."""
+    """A catalog sensor used by the scenario: on or off, and which of its published values to use.
+
+    Every sensor parameter of the catalog can be set on its own (``reference_range_km: high``,
+    ``min_elevation_deg: 3``): a number, or a word naming the catalog's number for it (``low``
+    and ``high`` are the smaller and larger published numbers). ``variant`` sets all of them at
+    once by capability (``high``: the more capable end of every span, see docs/scenario.md);
+    a parameter set on its own wins over the variant.
+    """
 
     name: str = Field(description="catalog sensor name (shieldsim catalog --kind sensor)")
     variant: Literal["value", "low", "high"] = Field(
-        "value", description="which of the catalog's value/low/high to use where sources disagree")
+        "value", description="value, or the less (low) / more (high) capable end of every published span")
+    enabled: bool = Field(True, description="false: the sensor is left out of the defence")
+    note: str = Field("", max_length=500, description="free text: why the sensor is there, what is assumed")
+    reference_range_km: SensorSetting = Field(None, description="radar: detection range at reference_rcs_m2, km")
+    reference_rcs_m2: SensorSetting = Field(None, description="radar: RCS at which reference_range_km holds, m²")
+    azimuth_min_deg: SensorSetting = Field(None, description="radar: field of regard from this azimuth, deg")
+    azimuth_max_deg: SensorSetting = Field(None, description="radar: field of regard to this azimuth, deg")
+    boresight_azimuth_deg: SensorSetting = Field(None, description="radar: boresight azimuth, deg")
+    min_elevation_deg: SensorSetting = Field(None, description="radar: elevation mask, deg")
+    max_elevation_deg: SensorSetting = Field(None, description="radar: highest beam elevation, deg")
+    min_range_km: SensorSetting = Field(None, description="radar: blind range, km")
+    update_interval_s: SensorSetting = Field(None, description="radar: time between track measurements, s")
+    range_noise_m: SensorSetting = Field(None, description="radar: 1-sigma range error at threshold, m")
+    angle_noise_mrad: SensorSetting = Field(None, description="radar: 1-sigma angle error at threshold, mrad")
+    noise_floor_fraction: SensorSetting = Field(None, description="radar: noise floor as a fraction of the above")
+    cloud_top_km: SensorSetting = Field(None, description="infrared: plume hidden below this altitude, km")
+    report_latency_s: SensorSetting = Field(None, description="infrared: first sight to launch report, s")
+    min_dwell_s: SensorSetting = Field(None, description="infrared: seen this long before a report, s")
+    launch_time_sigma_s: SensorSetting = Field(None, description="infrared: 1-sigma launch time error, s")
+    launch_point_sigma_km: SensorSetting = Field(None, description="infrared: 1-sigma launch point error, km")
+    heading_sigma_deg: SensorSetting = Field(None, description="infrared: 1-sigma heading error, deg")
 
     @field_validator("name")
     @classmethod
     def _known_sensor(cls, v: str) -> str:
         _catalog_check(lambda n: catalog.get(n, "sensor", field="name"), v)
         return v
+
+    @field_validator(*SENSOR_SETTINGS, mode="before")
+    @classmethod
+    def _setting(cls, v: Any, info) -> Any:
+        return _sensor_setting(v, info)
+
+    def settings(self) -> dict[str, float | str]:
+        """The parameters set on their own: {parameter: number or low/value/high}."""
+        return {k: getattr(self, k) for k in SENSOR_SETTINGS if getattr(self, k) is not None}
 
 
 class BatterySpec(Section):
@@ -131,7 +225,12 @@ class DoctrineSpec(Section):
     kind: Literal["salvo", "shoot-look-shoot"] = Field("shoot-look-shoot", description="salvo | shoot-look-shoot")
     salvo_size: Annotated[int, Field(strict=True, ge=1, le=16)] = Field(1, description="interceptors per shot opportunity")
     sspk: Probability = Field(0.8, description="single-shot kill probability (assumed; the tests' record is mixed)")
-    p_discriminate: Probability = Field(1.0, description="probability the defence picks the warhead among decoys")
+    p_discriminate: Probability = Field(
+        0.5, description="probability a look identifies the warhead among its decoys (else it picks one of the "
+                         "objects left at random); disputed: 0 (UCS/MIT 2000, JASON 2010) to 1 (MDA), 0.5 the "
+                         "middle of that spread (notional)")
+    discrimination: Literal["per-look", "persistent"] = Field(
+        "per-look", description="identification drawn at every look (per-look) or once per threat (persistent)")
     kill_assessment_s: NonNegativeSeconds = Field(60.0, description="time to assess a kill before the next look, s")
     decision_delay_s: NonNegativeSeconds = Field(60.0, description="from fire-control track to interceptor launch, s")
     track_settle_s: NonNegativeSeconds = Field(
@@ -140,16 +239,44 @@ class DoctrineSpec(Section):
     decoys: Annotated[int, Field(strict=True, ge=0, le=100)] = Field(0, description="decoys per warhead in engage")
 
 
+class FootprintMissile(Section):
+    """One missile of ``analysis.footprint.missiles``, optionally with its own launch place."""
+
+    missile: MissileName = Field(description="catalog missile name")
+    launch: Place | None = Field(None, description="its launch place (null: analysis.footprint.launch)")
+
+
 class FootprintSpec(Section):
-    """Defaults of the defended-area analysis."""
+    """Defaults of the defended-area analysis.
+
+    With ``missiles`` each aim point is attacked by the shortest-range missile of the list
+    (catalog maximum range) that reaches it from its launch place; the attacker is taken to
+    use the least capable adequate missile. Without it, ``missile`` flies to every point.
+    """
 
     launch: Place = Field("semnan", description="launch place of the footprint's missiles")
-    missile: MissileName = Field("iran-irbm", description="catalog missile flown to every aim point")
+    missile: MissileName = Field("iran-irbm", description="catalog missile flown to every aim point (when no missiles)")
+    missiles: tuple[FootprintMissile, ...] = Field(
+        (), description="missiles of the attacker; each aim point gets the shortest-range one that reaches it")
     resolution_deg: Annotated[float, Field(gt=0.05, le=10.0)] = Field(1.0, description="aim-point grid spacing, deg")
     lat_min_deg: Annotated[float, Field(ge=-90, le=90)] = Field(34.0, description="region south edge, deg")
     lat_max_deg: Annotated[float, Field(ge=-90, le=90)] = Field(72.0, description="region north edge, deg")
     lon_min_deg: Annotated[float, Field(ge=-180, le=360)] = Field(-25.0, description="region west edge, deg")
     lon_max_deg: Annotated[float, Field(ge=-180, le=360)] = Field(45.0, description="region east edge, deg")
+
+    @field_validator("missiles", mode="before")
+    @classmethod
+    def _missile_names(cls, v: Any) -> Any:
+        # A plain catalog name is short for {missile: NAME}.
+        if isinstance(v, (list, tuple)):
+            return [{"missile": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    def flown_missiles(self) -> list[tuple[str, str]]:
+        """(missile, launch place) pairs the footprint flies: ``missiles`` if given, else ``missile``."""
+        if self.missiles:
+            return [(m.missile, m.launch or self.launch) for m in self.missiles]
+        return [(self.missile, self.launch)]
 
     @model_validator(mode="after")
     def _ordered(self) -> "FootprintSpec":
@@ -157,6 +284,9 @@ class FootprintSpec(Section):
             raise ValueError("lat_min_deg must be below lat_max_deg")
         if self.lon_min_deg >= self.lon_max_deg:
             raise ValueError("lon_min_deg must be west of lon_max_deg")
+        seen = [m.missile for m in self.missiles]
+        if len(set(seen)) != len(seen):
+            raise ValueError(f"missiles lists a missile twice: {', '.join(seen)}")
         return self
 
 
@@ -370,6 +500,8 @@ def _set_path(data: dict, path: str, parts: list[str], val: Any) -> None:
             if last:
                 node[idx] = val
             else:
+                if i == 1 and parts[0] == "sensors" and isinstance(node[idx], str):
+                    node[idx] = {"name": node[idx]}  # a plain sensor name is short for {name: NAME}
                 node = node[idx]
         elif isinstance(node, dict):
             if last:

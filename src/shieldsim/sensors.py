@@ -32,6 +32,7 @@ to the WGS84 ellipsoid at the site.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -350,27 +351,99 @@ _IR_NUMBERS = (
 )
 
 
-def _catalog_number(entry: Mapping, key: str, prefix: str, variant: str):
-    """A catalog number: a mapping {value, low, high, source, tag} or a bare number."""
+#: The catalog's ``low``/``high`` are the smaller/larger number of a disputed value. A sensor
+#: ``variant`` is about capability instead: ``high`` takes, for every parameter, the end of its
+#: span that makes the sensor MORE capable (sees farther, lower, sooner, more precisely), and
+#: ``low`` the other end, so a ``high`` sensor never sees less than a ``value`` one, nor a
+#: ``value`` one less than a ``low`` one. ``None``: the parameter is not a capability (a
+#: pointing direction) and every variant uses its ``value``. docs/scenario.md lists the table.
+CAPABLE_END: dict[str, str | None] = {
+    "reference_range_km": "high",  # farther detection
+    "reference_rcs_m2": "low",  # the same range against a smaller target
+    "azimuth_min_deg": "low",  # a wider field of regard ...
+    "azimuth_max_deg": "high",  # ... on both sides
+    "boresight_azimuth_deg": None,  # informational pointing direction
+    "min_elevation_deg": "low",  # a lower elevation mask sees closer to the horizon
+    "max_elevation_deg": "high",
+    "min_range_km": "low",  # a shorter blind range
+    "update_interval_s": "low",  # more frequent measurements
+    "range_noise_m": "low",
+    "angle_noise_mrad": "low",
+    "noise_floor_fraction": "low",
+    "cloud_top_km": "low",  # the plume is seen lower, so earlier
+    "report_latency_s": "low",  # the report comes sooner
+    "min_dwell_s": "low",
+    "launch_time_sigma_s": "low",
+    "launch_point_sigma_km": "low",
+    "heading_sigma_deg": "low",
+}
+VARIANTS = ("value", "low", "high")
+SETTING_WORDS = ("low", "value", "high")
+_OTHER_END = {"low": "high", "high": "low"}
+
+
+def _bound_for(key: str, variant: str) -> str:
+    """Which of the catalog's value/low/high the capability ``variant`` takes for ``key``."""
+    if variant == "value":
+        return "value"
+    end = CAPABLE_END.get(key)
+    if end is None:
+        return "value"
+    return end if variant == "high" else _OTHER_END[end]
+
+
+def _catalog_number(entry: Mapping, key: str, prefix: str, which: str):
+    """A catalog number: a mapping {value, low, high, source, tag} or a bare number; ``which``
+    of value/low/high (a bound the catalog does not give falls back to ``value``)."""
     raw = entry[key]
     if isinstance(raw, Mapping):
         if "value" not in raw:
             raise ScenarioError(f"{prefix}{key}.value", "missing")
-        which = variant if raw.get(variant) is not None else "value"
+        which = which if raw.get(which) is not None else "value"
         return _number(f"{prefix}{key}.{which}", raw[which])
     return _number(f"{prefix}{key}", raw)
 
 
-def radar_from_catalog(entry: Mapping, variant: str = "value") -> Radar:
+def _apply_settings(entry: Mapping, numbers: tuple[str, ...], settings: Mapping[str, Any] | None, prefix: str,
+                    kw: dict[str, Any]) -> None:
+    """Per-parameter settings over the variant: a number is used as it is; ``low``/``value``/
+    ``high`` is the catalog's number of that name for this parameter (it must exist)."""
+    for key, setting in (settings or {}).items():
+        if key not in numbers:
+            close = difflib.get_close_matches(key, numbers, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ScenarioError(f"{prefix}{key}", f"not a parameter of this sensor{hint}; "
+                                                  f"parameters: {', '.join(numbers)}")
+        if isinstance(setting, str):
+            if setting not in SETTING_WORDS:
+                raise ScenarioError(f"{prefix}{key}", f"must be a number or one of low, value, high; got {setting!r}")
+            raw = entry.get(key)
+            given = raw if isinstance(raw, Mapping) else ({"value": raw} if raw is not None else {})
+            if given.get(setting) is None:
+                have = ", ".join(f"{w} {given[w]:g}" for w in SETTING_WORDS if _is_num(given.get(w))) or "none"
+                raise ScenarioError(f"{prefix}{key}", f"the catalog gives no {setting} for it (published: {have})")
+            kw[key] = _number(f"{prefix}{key}.{setting}", given[setting])
+        else:
+            kw[key] = _number(f"{prefix}{key}", setting)
+
+
+def _is_num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def radar_from_catalog(entry: Mapping, variant: str = "value", settings: Mapping[str, Any] | None = None) -> Radar:
     """Build a ``Radar`` from a raw catalog entry (the dict the YAML gives).
 
-    ``variant`` picks ``value`` (default), ``low`` or ``high`` of every disputed number (a
-    number without that bound uses its ``value``).
+    ``variant`` picks, for every disputed number, ``value`` (default), or the less (``low``) or
+    more (``high``) capable end of its published span (``CAPABLE_END``; a number without that
+    bound uses its ``value``). ``settings`` set single parameters over the variant: a number,
+    or ``low``/``value``/``high`` = that number of the catalog for that parameter. The site is
+    always the catalog's ``value``.
     """
     name = entry.get("name") if isinstance(entry, Mapping) else None
     if not isinstance(name, str) or not name:
         raise ScenarioError("name", "a sensor entry needs a name")
-    if variant not in ("value", "low", "high"):
+    if variant not in VARIANTS:
         raise ScenarioError("variant", f"must be value, low or high, got {variant!r}")
     prefix = f"{name}."
     site = entry.get("site")
@@ -380,12 +453,13 @@ def radar_from_catalog(entry: Mapping, variant: str = "value") -> Radar:
     for key in ("lat_deg", "lon_deg", "alt_km"):
         if key not in site:
             raise ScenarioError(f"{prefix}site.{key}", "missing")
-        kw[key] = _catalog_number(site, key, f"{prefix}site.", variant)
+        kw[key] = _catalog_number(site, key, f"{prefix}site.", "value")
     if "reference_range_km" not in entry:
         raise ScenarioError(f"{prefix}reference_range_km", "missing")
     for key in _RADAR_NUMBERS:
         if key in entry and entry[key] is not None:
-            kw[key] = _catalog_number(entry, key, prefix, variant)
+            kw[key] = _catalog_number(entry, key, prefix, _bound_for(key, variant))
+    _apply_settings(entry, _RADAR_NUMBERS, settings, prefix, kw)
     for key in ("band", "title"):
         if key in entry:
             kw[key] = str(entry[key])
@@ -398,11 +472,15 @@ def radar_from_catalog(entry: Mapping, variant: str = "value") -> Radar:
         raise ScenarioError(f"{prefix}{where}", err.reason) from None
 
 
-def infrared_from_catalog(entry: Mapping, variant: str = "value") -> InfraredConstellation:
-    """Build an ``InfraredConstellation`` from a raw catalog entry."""
+def infrared_from_catalog(entry: Mapping, variant: str = "value",
+                          settings: Mapping[str, Any] | None = None) -> InfraredConstellation:
+    """Build an ``InfraredConstellation`` from a raw catalog entry (``variant`` and
+    ``settings`` as in ``radar_from_catalog``; satellite positions are always the ``value``)."""
     name = entry.get("name") if isinstance(entry, Mapping) else None
     if not isinstance(name, str) or not name:
         raise ScenarioError("name", "a sensor entry needs a name")
+    if variant not in VARIANTS:
+        raise ScenarioError("variant", f"must be value, low or high, got {variant!r}")
     prefix = f"{name}."
     sats_raw = entry.get("satellites")
     if not isinstance(sats_raw, Sequence) or isinstance(sats_raw, str) or not sats_raw:
@@ -411,28 +489,36 @@ def infrared_from_catalog(entry: Mapping, variant: str = "value") -> InfraredCon
     for i, s in enumerate(sats_raw):
         if not isinstance(s, Mapping) or "lon_deg" not in s:
             raise ScenarioError(f"{prefix}satellites[{i}].lon_deg", "missing")
-        kw = {k: _catalog_number(s, k, f"{prefix}satellites[{i}].", variant) for k in ("lat_deg", "lon_deg", "alt_km") if k in s}
+        kw = {k: _catalog_number(s, k, f"{prefix}satellites[{i}].", "value") for k in ("lat_deg", "lon_deg", "alt_km") if k in s}
         try:
             sats.append(InfraredSatellite(name=str(s.get("name", f"{name}-{i}")), **kw))
         except ScenarioError as err:
             raise ScenarioError(f"{prefix}satellites[{i}].{err.field.rsplit('.', 1)[-1]}", err.reason) from None
-    kw = {key: _catalog_number(entry, key, prefix, variant) for key in _IR_NUMBERS if key in entry and entry[key] is not None}
+    kw = {key: _catalog_number(entry, key, prefix, _bound_for(key, variant))
+          for key in _IR_NUMBERS if key in entry and entry[key] is not None}
+    _apply_settings(entry, _IR_NUMBERS, settings, prefix, kw)
     try:
         return InfraredConstellation(name=name, satellites=tuple(sats), title=str(entry.get("title", "")), **kw)
     except ScenarioError as err:
         raise ScenarioError(f"{prefix}{err.field}", err.reason) from None
 
 
-def sensor_from_catalog(entry: Mapping, variant: str = "value") -> Sensor:
+def sensor_parameters(kind: str) -> tuple[str, ...]:
+    """The catalog numbers a sensor of ``kind`` (radar or infrared) takes, i.e. what a
+    scenario's ``sensors.<i>.<parameter>`` may set."""
+    return _RADAR_NUMBERS if kind == KIND_RADAR else _IR_NUMBERS
+
+
+def sensor_from_catalog(entry: Mapping, variant: str = "value", settings: Mapping[str, Any] | None = None) -> Sensor:
     """Build the sensor a raw catalog entry describes; its ``type`` is ``radar`` or ``infrared``."""
     if not isinstance(entry, Mapping):
         raise ScenarioError("sensor", f"a catalog entry must be a mapping, got {type(entry).__name__}")
     name = entry.get("name", "sensor")
     kind = entry.get("type")
     if kind == KIND_RADAR:
-        return radar_from_catalog(entry, variant)
+        return radar_from_catalog(entry, variant, settings)
     if kind == KIND_INFRARED:
-        return infrared_from_catalog(entry, variant)
+        return infrared_from_catalog(entry, variant, settings)
     raise ScenarioError(f"{name}.type", f"unknown sensor kind {kind!r}; use 'radar' or 'infrared'")
 
 
@@ -929,5 +1015,5 @@ def _launch_reports(ir: InfraredConstellation, trajectories, first_seen: np.ndar
 __all__ = [
     "KIND_INFRARED", "KIND_RADAR", "InfraredConstellation", "InfraredReports", "InfraredSatellite", "MeasurementSeries",
     "Observation", "Radar", "RadarMeasurements", "SensorObservation", "infrared_from_catalog", "line_of_sight",
-    "observe", "radar_from_catalog", "sensor_from_catalog",
+    "observe", "radar_from_catalog", "sensor_from_catalog", "CAPABLE_END", "sensor_parameters",
 ]

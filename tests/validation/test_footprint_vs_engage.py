@@ -3,8 +3,10 @@
 Reference: the ``engage`` path itself, run independently for one ad-hoc threat per aim
 point (``load_context(..., missile=, from_=, to="LAT,LON")`` → ``fly_threat_specs`` →
 ``engage_threats``), i.e. exactly what ``shieldsim engage third_site_2007 --missile
-iran-irbm --from semnan --to LAT,LON`` computes. The footprint instead aims and flies
-every grid point in one batch and assesses the batch at once.
+MISSILE --from LAUNCH --to LAT,LON`` computes, with the missile and launch place the
+footprint chose for that point (the shortest-range missile of the scenario's list that
+reaches it). The footprint instead aims and flies every grid point in one batch per
+missile and assesses each batch at once.
 
 Tolerance: none on the verdicts. For each of 12 seeded-random reachable aim points of the
 built-in scenario's 3° footprint (both defended and undefended points sampled), the
@@ -38,6 +40,13 @@ def footprint():
     return fa.launch, fa.missile, fp
 
 
+def _attacker(fp, i, j):
+    """The missile the footprint flew to grid point (i, j) and its launch place (the
+    scenario's footprint may fly several missiles: the shortest-range one that reaches)."""
+    m = fp.missiles[int(fp.missile_index[i, j])]
+    return m["missile"], m["launch"]
+
+
 def _sample(fp):
     """Seeded sample of reachable grid points: N_DEFENDED defended, the rest undefended."""
     rng = np.random.default_rng(20070208)
@@ -60,10 +69,11 @@ def test_footprint_has_both_verdicts(footprint):
 
 
 def test_footprint_matches_engage_point_by_point(footprint):
-    launch, missile, fp = footprint
+    _, _, fp = footprint
     points = []
     for i, j in _sample(fp):
         lat, lon = float(fp.lat_deg[i]), float(fp.lon_deg[j])
+        missile, launch = _attacker(fp, i, j)
         ctx = load_context(SCENARIO, missile=missile, from_=launch, to=f"{lat},{lon}")
         flown = fly_threat_specs(ctx.threat_specs)
         eng, _ = engage_threats(ctx, flown, n_trials=200)

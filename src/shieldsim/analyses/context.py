@@ -51,8 +51,16 @@ def build_defence(sc, interceptor_speed_km_s: float | None = None, sensor_names=
     if sensor_names:
         sensors = [sensor_from_catalog(catalog.get(n, kind="sensor", field="--sensor")) for n in sensor_names]
     else:
-        sensors = [sensor_from_catalog(catalog.get(s.name, kind="sensor", field="sensors"), s.variant)
-                   for s in sc.sensors]
+        sensors = []
+        for i, s in enumerate(sc.sensors):
+            if not s.enabled:  # sensors.<i>.enabled: false leaves it out of the defence
+                continue
+            try:
+                sensors.append(sensor_from_catalog(catalog.get(s.name, kind="sensor", field=f"sensors.{i}.name"),
+                                                   s.variant, s.settings()))
+            except ScenarioError as err:  # "emr-brdy.max_elevation_deg" -> "sensors.0.max_elevation_deg"
+                key = err.field.removeprefix(f"{s.name}.").split(".")[0]
+                raise ScenarioError(f"sensors.{i}.{key}", err.reason) from None
     batteries = []
     for b in sc.batteries:
         site = catalog.parse_place(b.site, "batteries.site")
@@ -61,7 +69,7 @@ def build_defence(sc, interceptor_speed_km_s: float | None = None, sensor_names=
                                  build_table(itc.booster, site.lat_deg, site.alt_km)))
     d = sc.doctrine
     doctrine = Doctrine(d.kind, d.salvo_size, d.sspk, p_discriminate=d.p_discriminate,
-                        kill_assessment_s=d.kill_assessment_s)
+                        kill_assessment_s=d.kill_assessment_s, discrimination=d.discrimination)
     return DefenceModel(batteries, sensors, doctrine, decision_delay_s=d.decision_delay_s,
                         track_settle_s=d.track_settle_s, require_track=d.require_track, decoys=d.decoys)
 
