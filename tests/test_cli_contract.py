@@ -38,7 +38,8 @@ ADHOC = ["--missile", "shahab-3", "--from", "tabriz", "--to", "ankara"]
 # Numbers whose names carry no unit because they have none (or the contract names them so).
 DIMENSIONLESS = {
     "trials", "seed", "shot", "shot_opportunities", "p_kill", "p_leak", "p_no_leak", "expected_leakers",
-    "interceptors_used_mean", "aim_points", "reachable_points", "defended_fraction", "n_gaps",
+    "interceptors_used_mean", "interceptors",  # interceptors fired together in one shot: a count
+    "aim_points", "reachable_points", "defended_fraction", "n_gaps",
     "seconds",  # footprint's timing, named so by the contract
     "value", "low", "high",  # catalog parameters: the unit is in the parent's name
 }

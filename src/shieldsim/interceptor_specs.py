@@ -4,15 +4,17 @@ An ``Interceptor`` is a ``Rocket`` (``vehicles.py``) whose payload is the kill v
 mass flown without drag (``ReentryVehicle`` with ``beta = inf``: it leaves the atmosphere
 under a shroud), plus a ``KillVehicle`` that says where and how it can hit: divert
 delta-v, the altitude window of its seeker and structure, seeker acquisition range and
-the largest closing speed it is credited with.
+the smallest and largest closing speeds it is credited with.
 
 The catalog (``catalog/interceptors.yaml``) holds every number as
 ``{value, low, high, source, tag}`` (tags as in ``/work/shared/reference/parameters.md``:
 V read, R recalled, C computed, D disputed, N notional with the reason in ``source``).
 The GBI stages are the Orion 50S XL(G) / 50 XL(G) / 38 motors of parameters.md A.1 with
 notional extra inert mass (their flown burnout speed is an output, not tuned to MDA's
-figure); the SM-3 and THAAD stacks are notional, calibrated so that ``flight.py`` flies
-them to the published burnout speed (ideal delta-v less 0.5-1 km/s of losses).
+figure); the SM-3 and THAAD stacks are notional, calibrated so that their flown burnout
+speed lies in the published range (ideal delta-v less 0.6-1 km/s of losses). "Flown
+burnout speed" is ``interceptors.flown_burnout_speed``: the fastest fly-out of the
+interceptor's fan on a non-rotating Earth (its docstring says why that definition).
 
 The burnout speed of the European two-stage GBI is the crux of the 2007 dispute (MDA 6.3
 km/s, Postol "closer to 9"). ``Interceptor.with_burnout_speed`` rescales the booster to a
@@ -21,7 +23,9 @@ one factor, masses and burn times unchanged. Ideal delta-v is linear in Isp at f
 ratios (Tsiolkovsky), so the factor sets it exactly; mass flow and burn time stay, so
 thrust scales with Isp and the trajectory's gravity loss (set by burn time) stays close
 to the one flown. The factor is (v_target + losses) / (v_current + losses) with
-losses = ideal delta-v - v_current, i.e. the loss budget of the flown trajectory is kept.
+losses = ideal delta-v - v_current, i.e. the loss budget of the flown trajectory is kept;
+``interceptors.at_burnout_speed`` iterates on the factor (``with_isp_scale``) until the
+flown speed matches.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ SOURCED_KEYS = frozenset({"value", "low", "high", "source", "tag"})
 STAGE_KEYS = ("gross_mass_kg", "propellant_mass_kg", "isp_vac_s", "isp_sl_s", "burn_time_s", "diameter_m",
               "extra_inert_kg")
 KILL_VEHICLE_KEYS = ("mass_kg", "divert_delta_v_m_s", "min_intercept_alt_km", "max_intercept_alt_km",
-                     "seeker_acquisition_km", "max_closing_speed_km_s")
+                     "seeker_acquisition_km", "max_closing_speed_km_s", "min_closing_speed_km_s")
 ENTRY_KEYS = frozenset({"name", "kind", "title", "stages", "kill_vehicle", "published_burnout_speed_km_s",
                         "published_burnout_time_s", "vertical_rise_s", "pitch_over_s", "notes"})
 
@@ -66,6 +70,11 @@ class KillVehicle:
         (exo-atmospheric kill vehicles need the seeker window cold and the air thin).
     seeker_acquisition_km : range at which its seeker acquires a warhead-sized target, km.
     max_closing_speed_km_s : largest closing speed credited with a hit, km/s.
+    min_closing_speed_km_s : smallest closing speed credited with a hit, km/s: below it a
+        hit-to-kill collision is not counted on to destroy the warhead, and the slow
+        overtaking "tail chase" (the MDA argument that the European GBI could not catch a
+        Russian ICBM) is no engagement. Must be below ``max_closing_speed_km_s``. Not
+        published for any kill vehicle: notional in the catalog (the reason is there).
     """
 
     mass_kg: float
@@ -74,6 +83,7 @@ class KillVehicle:
     max_intercept_alt_km: float
     seeker_acquisition_km: float
     max_closing_speed_km_s: float
+    min_closing_speed_km_s: float
 
     def __post_init__(self):
         _finite_positive("kill_vehicle.mass_kg", self.mass_kg)
@@ -82,6 +92,11 @@ class KillVehicle:
         _finite_positive("kill_vehicle.max_intercept_alt_km", self.max_intercept_alt_km)
         _finite_positive("kill_vehicle.seeker_acquisition_km", self.seeker_acquisition_km)
         _finite_positive("kill_vehicle.max_closing_speed_km_s", self.max_closing_speed_km_s)
+        _finite_positive("kill_vehicle.min_closing_speed_km_s", self.min_closing_speed_km_s, allow_zero=True)
+        if self.min_closing_speed_km_s >= self.max_closing_speed_km_s:
+            raise ScenarioError("kill_vehicle.min_closing_speed_km_s",
+                                f"must be below max_closing_speed_km_s ({self.max_closing_speed_km_s} km/s), "
+                                f"got {self.min_closing_speed_km_s}")
         if self.max_intercept_alt_km <= self.min_intercept_alt_km:
             raise ScenarioError("kill_vehicle.max_intercept_alt_km",
                                 f"must exceed min_intercept_alt_km ({self.min_intercept_alt_km} km)")
@@ -177,7 +192,13 @@ class Interceptor:
         if v + losses <= 0:
             raise ScenarioError("burnout_speed_km_s",
                                 f"{v_km_s} km/s is below the loss budget ({-losses / 1e3:.2f} km/s) of {self.name}")
-        k = (v + losses) / ideal
+        return self.with_isp_scale((v + losses) / ideal)
+
+    def with_isp_scale(self, k: float) -> "Interceptor":
+        """The same interceptor with every stage's vacuum and sea-level Isp multiplied by
+        ``k`` (masses and burn times unchanged, so thrust scales with ``k``); ideal delta-v
+        scales exactly by ``k`` and ``isp_scale`` records the product of the factors."""
+        k = _finite_positive("isp_scale", k)
         stages = tuple(
             replace(s, isp_vac_s=s.isp_vac_s * k, isp_sl_s=None if s.isp_sl_s is None else s.isp_sl_s * k)
             for s in self.booster.stages
