@@ -8,12 +8,12 @@ __version__ = "0.1.0"
 
 from .errors import ScenarioError, ShieldsimError  # noqa: E402
 
-__all__ = ["__version__", "ScenarioError", "ShieldsimError", "fly", "free_flight", "load_scenario"]
+__all__ = ["__version__", "ScenarioError", "ShieldsimError", "fly", "free_flight", "sensitivity", "load_scenario"]
 
 
 def __getattr__(name):
     # Lazy: keep `import shieldsim` (and the CLI's start-up) free of Numba compilation.
-    if name in ("fly", "free_flight", "FlightResult"):
+    if name in ("fly", "free_flight", "FlightResult", "sensitivity"):
         from . import api
 
         return getattr(api, name)

@@ -182,3 +182,16 @@ def _resolve_places(place, field_name):
     numbers = isinstance(place, tuple) and all(isinstance(v, (int, float)) for v in place)
     items = place if isinstance(place, list) or (isinstance(place, tuple) and not numbers) else [place]
     return [catalog.parse_place(",".join(map(str, p)) if isinstance(p, tuple) else str(p), field_name) for p in items]
+
+
+def sensitivity(scenario: str, method: str = "oat", *, samples: int | None = None, dask: str | None = None,
+                out=None, set=(), seed: int | None = None, interceptor_speed: float | None = None,
+                params=None, resolution_deg: float | None = None, workers: int = 2):
+    """``shieldsim sensitivity``: each headline figure over the parameters' ranges and where its
+    verdict flips (``method`` "oat" or "sobol"); ``params`` is ``--param`` (their --set paths).
+    The result's ``to_dict()`` is the command's JSON."""
+    from .analyses.sensitivity import run_sensitivity
+
+    return run_sensitivity(scenario, method, samples=samples, address=dask, out=out, overrides=list(set), seed=seed,
+                           interceptor_speed=interceptor_speed, params_only=params, resolution_deg=resolution_deg,
+                           n_workers=workers, progress=False)

@@ -73,7 +73,7 @@ def fly(
     missile: Optional[str] = typer.Argument(None, help="Catalog missile name (see `shieldsim catalog --kind missile`)."),
     from_: Optional[str] = typer.Option(None, "--from", help="Launch place: catalog site name or LAT,LON."),
     to: Optional[str] = typer.Option(None, "--to", help="Aim point: catalog site name or LAT,LON."),
-    trajectory: str = typer.Option("minimum-energy", "--trajectory", help="minimum-energy | lofted | depressed."),
+    trajectory: str = typer.Option("minimum-energy", "--trajectory", help="minimum-energy | lofted | depressed | max-range-kick."),
     burnout: Optional[str] = typer.Option(None, "--burnout",
                                           help="Free flight from LAT,LON,ALT_KM,SPEED_KM_S,GAMMA_DEG,AZIMUTH_DEG."),
     beta: Optional[float] = typer.Option(None, "--beta", help="With --burnout: ballistic coefficient (kg/m^2), drag on."),
@@ -333,7 +333,15 @@ def engage(
                     _txt(t["fire_control_s"]), _txt(e.get("intercept_s")), _txt(e.get("intercept_altitude_km")),
                     _txt(e.get("closing_speed_km_s"), 2), f"{t['p_kill']:.3f}", f"{t['p_leak']:.3f}",
                     f"{t['interceptors_used_mean']:.2f}")
-    _console().print(tab)
+    con = _console()
+    con.print(tab)
+    # The causal timeline: each shot leaves after the previous intercept's kill assessment.
+    for t in out["threats"]:
+        for e in t["engagements"]:
+            con.print(f"  {t['threat']} shot {e['shot']}: {e['battery']} launches {e['interceptors']} at "
+                      f"{_txt(e['launch_s'])} s -> intercept {_txt(e['intercept_s'])} s "
+                      f"({_txt(e.get('intercept_altitude_km'))} km, {_txt(e.get('closing_speed_km_s'), 2)} km/s) "
+                      f"-> assessed {_txt(e['assessment_s'])} s", highlight=False)
 
 
 @app.command()
@@ -444,6 +452,57 @@ def compare(
     for r in rows:
         tab.add_row(*[str(r[k]) for k in keys])
     _console().print(tab)
+
+
+@app.command()
+def sensitivity(
+    scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
+    method: str = typer.Option("oat", "--method", help="oat (one at a time, with flip points) | sobol (on Dask)."),
+    samples: Optional[int] = typer.Option(None, "--samples", help="sobol: base sample size N (N*(d+2) points; default 16)."),
+    dask: Optional[str] = typer.Option(None, "--dask", help="sobol: Dask scheduler address (default: a local cluster)."),
+    out: Optional[str] = typer.Option(None, "-o", "--out", help="Write sensitivity.json and tornado charts here."),
+    param: list[str] = typer.Option([], "--param", help="Only this parameter (its --set PATH; repeatable)."),
+    resolution_deg: Optional[float] = typer.Option(None, "--resolution-deg",
+                                                   help="Footprint grid (default: analysis.compare_resolution_deg)."),
+    workers: int = typer.Option(2, "--workers", help="sobol: local cluster workers."),
+    set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
+    as_json: bool = _JSON,
+):
+    """What you would have to believe: each headline figure over the parameters' ranges, and where verdicts flip."""
+    from .analyses.sensitivity import run_sensitivity
+
+    res = run_sensitivity(scenario, method, samples=samples, address=dask, out=out, overrides=set_, seed=seed,
+                          interceptor_speed=interceptor_speed, params_only=param, resolution_deg=resolution_deg,
+                          n_workers=workers, progress=not as_json).to_dict()
+    if as_json:
+        _emit_json(res)
+        return
+    from rich.table import Table
+
+    tab = Table(title=f"sensitivity {res['scenario']} ({res['method']}, {res['seconds']:.0f} s)")
+    for c in ("figure", "value", "low", "high", "top drivers", "verdict flips at"):
+        tab.add_column(c, justify="right" if c in ("value", "low", "high") else "left")
+    for f in res["figures"]:
+        top = ", ".join(d["parameter"] for d in f["drivers"][:3])
+        flips = "; ".join(f"{d['parameter']}={_flip_text(d['flip_at'])}" for d in f["drivers"] if d["flips"])
+        tab.add_row(f["figure"], _num_text(f["value"]), _num_text(f["low"]), _num_text(f["high"]), top, flips)
+    _console().print(tab)
+    for f in res["figures"]:
+        for d in f["drivers"]:
+            if d.get("sentence"):
+                _console().print(d["sentence"])
+    if res["skipped"]:
+        _console().print(f"{len(res['skipped'])} parameter(s) skipped (see --json: skipped)")
+    if out is not None:
+        _console().print(f"written: {out}/sensitivity.json and tornado charts")
+
+
+def _num_text(v):
+    return "" if v is None else f"{v:g}"
+
+
+def _flip_text(v):
+    return str(v).lower() if isinstance(v, bool) else f"{v:g}"
 
 
 @app.command()

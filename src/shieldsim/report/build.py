@@ -1,9 +1,11 @@
 """The scenario report: the results of ``run`` turned into one self-contained HTML page.
 
-Plain-language summary first (every sentence computed from the results), then the
-defended-area map, the Russian-ICBM question (table, ground tracks with interceptor
-reach, the burnout speed at which the answer flips), engagements and their timeline,
-raid curves, the sensor timeline, and the assumptions with their sources.
+Plain-language summary first (every sentence computed from the results), then "What you
+would have to believe" (tornado charts and flip sentences from DIR/sensitivity.json, when
+``shieldsim sensitivity SCENARIO -o DIR`` has written one), the defended-area map, the
+Russian-ICBM question (table, ground tracks with interceptor reach, the burnout speed at
+which the answer flips), engagements and their timeline, raid curves, the sensor
+timeline, and the assumptions with their sources.
 """
 
 from __future__ import annotations
@@ -87,7 +89,13 @@ def scenario_report(path, ctx, results, fp, reach, raid, flown, assessment):
     sites = [{"name": b.name, "lat_deg": b.lat_deg, "lon_deg": b.lon_deg, "kind": "interceptor"} for b in bats]
     sites += [{"name": s.name, "lat_deg": s.lat_deg, "lon_deg": s.lon_deg, "kind": "radar"}
               for s in d.sensors if hasattr(s, "lat_deg")]
-    sections = []
+    from pathlib import Path
+
+    from .sensitivity import load_for_report, sensitivity_section
+
+    # First: what you would have to believe, from DIR/sensitivity.json when `shieldsim
+    # sensitivity SCENARIO -o DIR` has written it (an OAT takes about a minute: run does not).
+    sections = [sensitivity_section(load_for_report(Path(path).parent, sc.name), sc.name)]
     from .. import catalog
 
     launch = catalog.parse_place(fp.launch, "launch")
