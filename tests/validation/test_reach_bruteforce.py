@@ -17,18 +17,19 @@ would read as "never in reach"; the sampled pairs stay well above (asserted).
 
 Tolerances: same feasible verdict on every pair; earliest intercept within 3 s and its
 altitude within 10 km; ``margin_s`` within 2 s (the fly-out table once lost part of the
-reachable region between the ascending and descending crossings of a kick). ``min_burnout_speed_km_s`` (interpolated on a 6.5 / 7.0 /
-7.5 km/s grid) is checked by re-running reach with every battery rescaled to that speed
+reachable region between the ascending and descending crossings of a kick). ``min_burnout_speed_km_s`` (interpolated on a 7.0 / 8.0 /
+9.0 km/s grid) is checked by re-running reach with every battery rescaled to that speed
 minus and plus 0.1 km/s (``load_context(..., interceptor_speed=v)``, i.e.
 ``--interceptor-speed``): the pair must be infeasible just below and feasible just above
 (for the pairs of the sample with the lowest and the highest minimum speed).
 
-Monotonicity: a pair in reach at 8 km/s (Kozelsk -> Washington)
+Monotonicity: a pair in reach at 9 km/s (Kozelsk -> Boston)
 must stay in reach at 10 km/s.
 
-Pairs: Tatishchevo and Dombarovsky x Washington and New York (bases and targets whose
-minimum speed falls inside the disputed 6-9 km/s, parameters.md A.1), checked at the
-scenario's 6.3 km/s (all out of reach) and at 7.0 km/s (all engageable).
+Pairs: Kozelsk and Tatishchevo x New York and Boston (bases and targets whose minimum
+speed falls inside the disputed 6-9 km/s, parameters.md A.1, once the SS-27 flies its true
+minimum-energy trajectory and is observed at its own 0.01 m2), checked at the scenario's
+6.3 km/s (all out of reach) and at 9.0 km/s (all engageable).
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ from shieldsim.analyses.run import reach_for
 from .bruteforce import direct_time_to_reach
 
 SCENARIO = "third_site_2007"
-LAUNCHES = ["tatishchevo", "dombarovsky"]
-TARGETS = ["washington", "new-york"]
-GRID_KM_S = (6.5, 7.0, 7.5)
-FEASIBLE_KM_S = 7.0
+LAUNCHES = ["kozelsk", "tatishchevo"]
+TARGETS = ["new-york", "boston"]
+GRID_KM_S = (7.0, 8.0, 9.0)
+FEASIBLE_KM_S = 9.0
 N_KICK = 80
 COARSE_S = 25.0
 FINE_S = 1.0
@@ -151,7 +152,7 @@ def _brute_force_rows(ctx, res):
 
 @pytest.fixture(scope="module")
 def reach_fast():
-    """Reach at 7.0 km/s (every battery rescaled), with the 6.5/7.0/7.5 km/s grid for the minimum speed."""
+    """Reach at 9.0 km/s (every battery rescaled), with the 7/8/9 km/s grid for the minimum speed."""
     ctx = load_context(SCENARIO, interceptor_speed=FEASIBLE_KM_S)
     res = reach_for(ctx, launches=LAUNCHES, targets=TARGETS, speeds=GRID_KM_S)
     return ctx, res, _brute_force_rows(ctx, res)
@@ -185,7 +186,7 @@ def _check_verdicts(rows, bfs):
 def test_reach_feasible_pairs_match_brute_force(reach_fast):
     ctx, res, bfs = reach_fast
     assert len(res.rows) == len(LAUNCHES) * len(TARGETS) * len(ctx.defence.batteries)
-    assert all(r["feasible"] for r in res.rows), "at 7 km/s these pairs are expected to be engageable"
+    assert all(r["feasible"] for r in res.rows), "at 9 km/s these pairs are expected to be engageable"
     _check_verdicts(res.rows, bfs)
 
 
@@ -198,7 +199,7 @@ def test_reach_at_scenario_speed_matches_brute_force(reach_scenario):
 
 
 def test_reach_margin_matches_brute_force(reach_fast, reach_scenario):
-    """margin_s (latest feasible launch minus commit) within 2 s of brute force, at 7.0 and 6.3 km/s."""
+    """margin_s (latest feasible launch minus commit) within 2 s of brute force, at 9.0 and 6.3 km/s."""
     problems = []
     for _, res, bfs in (reach_fast, reach_scenario):
         for row, bf in zip(res.rows, bfs):
@@ -231,7 +232,7 @@ def test_min_burnout_speed_brackets_feasibility(reach_fast, which):
 
 
 def test_faster_interceptor_keeps_pairs_in_reach():
-    """A pair in reach at 8 km/s stays in reach at 10 km/s.
+    """A pair in reach at 9 km/s stays in reach at 10 km/s.
 
     Reference: the premise of ``min_burnout_speed_km_s`` ("the lowest burnout speed that makes
     the pair feasible", reach.py) and of the 2007 dispute: a faster interceptor of the same
@@ -239,11 +240,11 @@ def test_faster_interceptor_keeps_pairs_in_reach():
     verdict.
     """
     verdicts = {}
-    for v in (8.0, 10.0):
+    for v in (9.0, 10.0):
         ctx = load_context(SCENARIO, interceptor_speed=v)
-        (row,) = reach_for(ctx, launches=["kozelsk"], targets=["washington"], speeds=(v,)).rows
+        (row,) = reach_for(ctx, launches=["kozelsk"], targets=["boston"], speeds=(v,)).rows
         verdicts[v] = (row["feasible"], row["margin_s"])
-    if not verdicts[8.0][0]:
-        pytest.fail(f"premise: kozelsk->washington expected in reach at 8 km/s, got {verdicts[8.0]}")
-    assert verdicts[10.0][0], f"kozelsk->washington (feasible, margin_s): {verdicts[8.0]} at 8 km/s, " \
+    if not verdicts[9.0][0]:
+        pytest.fail(f"premise: kozelsk->boston expected in reach at 9 km/s, got {verdicts[9.0]}")
+    assert verdicts[10.0][0], f"kozelsk->boston (feasible, margin_s): {verdicts[9.0]} at 9 km/s, " \
                               f"{verdicts[10.0]} at 10 km/s"

@@ -310,7 +310,8 @@ class Evaluator:
         names = ["defended_fraction"]
         for t in self.threat_names:
             names += [f"shot_opportunities:{t}", f"p_kill:{t}"]
-        return names + ["threats_engageable", "russian_pairs_engageable", "raid_p_no_leak", "expected_leakers"]
+        return names + ["threats_engageable", "russian_pairs_engageable", "russian_best_margin_s", "raid_p_no_leak",
+                        "expected_leakers"]
 
     def _context(self, extra):
         """The scenario with ``extra`` and its defence; batteries (their rescaled interceptors and
@@ -374,6 +375,11 @@ class Evaluator:
                 ok |= np.asarray(sp.feasible, bool)
             pairs = sorted({self.russian_pairs[i] for i in np.flatnonzero(ok)})
             fig["russian_pairs_engageable"] = len(pairs)
+            # How close the nearest pair is: the largest launch margin over pairs and batteries
+            # (latest launch that still intercepts minus the commit time; negative = too late).
+            # A continuous figure that shows what moves the Russian verdict before it flips.
+            m = np.array([np.asarray(sp.margin_s, float) for sp in a.spaces]) if a.spaces else np.array([np.nan])
+            fig["russian_best_margin_s"] = None if not np.isfinite(m).any() else round(float(np.nanmax(m)), 1)
             detail["russian_pairs"] = pairs
         if "footprint" in groups:
             defended = 0
@@ -401,7 +407,7 @@ def _groups_of(figure: str) -> frozenset:
         return frozenset({"threats"})
     if figure in ("raid_p_no_leak", "expected_leakers"):
         return frozenset({"threats", "raid"})
-    if figure == "russian_pairs_engageable":
+    if figure in ("russian_pairs_engageable", "russian_best_margin_s"):
         return frozenset({"russian"})
     return frozenset({"footprint"})
 
