@@ -32,6 +32,14 @@ Python loop per aim point):
   before issue 9: shorter than maximum range it is depressed, e.g. gamma_bo 19.9 deg
   instead of about 28 deg for an SS-27 from Kozelsk to Washington).
 
+One missile from one launch point (a footprint: ``range_table`` given, or many aim points):
+minimum-energy guidance is solved as above on a small (azimuth x range) table of nodes, kept
+between calls, and each aim point starts from its interpolation and takes chord-Newton steps
+with the tabulated Jacobian, one flight per iteration, to the same stopping test; aim points
+near maximum range, beside a node where the minimum-energy ellipse is out of reach, or not
+converging are solved on their own (``TABLE_FRACTIONS``; tests/test_targeting_table.py holds
+the two paths together).
+
 The azimuth is corrected by fixed-point iteration on the impact azimuth seen from the
 launch point (this absorbs the Earth's rotation and J2). Iteration stops when the impact is
 within ``MISS_TOL_M`` of the aim point (and, for the optimised families, the kick or
@@ -79,6 +87,9 @@ KICK_BRACKET_RAD = math.radians(0.3)
 GAMMA_TOL_RAD = math.radians(0.05)
 _DK_RAD = math.radians(0.2)
 _DT_S = 0.2
+# Newton iterations after which _solve_gamma halves its steps (undamped, it converges within 7
+# where it converges: iran-irbm and shahab-3 Europe footprints).
+_DAMP_AFTER = 12
 _GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 
@@ -296,7 +307,7 @@ def _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, t0, az0, offset, 
     best = np.full(n, np.inf)
     ok = np.zeros(n, bool)
     active = np.flatnonzero(feasible)
-    for _ in range(MAX_ITER):
+    for it in range(MAX_ITER):
         if active.size == 0:
             break
         na = active.size
@@ -325,6 +336,11 @@ def _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, t0, az0, offset, 
         det = np.where(np.abs(det) > 0, det, np.inf)
         dk = np.clip((-f1 * j22 + f2 * j12) / det, -KICK_STEP_MAX_RAD, KICK_STEP_MAX_RAD)
         dt = np.clip((-f2 * j11 + f1 * j21) / det, -0.2 * burn[active], 0.2 * burn[active])
+        if it >= _DAMP_AFTER:
+            # Still not converged: the finite-difference Newton can cycle between two states
+            # straddling the aim point (range noise of the integrator at the 10 m scale, seen
+            # at 92-96 % of the shahab-3's range); halved steps land between them.
+            dk, dt = 0.5 * dk, 0.5 * dt
         k[active] = kk + np.where(np.isfinite(dk), dk, 0.0)
         t[active] = np.clip(tt + np.where(np.isfinite(dt), dt, 0.0), t_min[active] + _DT_S, burn[active])
         dz = np.angle(np.exp(1j * (az_t[active] - az_i[:na])))
@@ -334,14 +350,251 @@ def _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, t0, az0, offset, 
     return sol_k, sol_t, sol_az, best, ok
 
 
+def _solve_direct(rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar, t_min, burn, trajectory, earth, rotation):
+    """Every aim point on its own: the maximum-range kick with thrust cut-off, then Newton on
+    (kick, t_cut) to the family's burnout angle. Returns (kick, t_cut, azimuth, feasible, ok,
+    d_lo): ``ok`` where the Newton converged, ``d_lo`` the range at the earliest cut-off."""
+    n = lat.size
+    # The cut-off bracket [t_min, burn] at the maximum-range kick; the residual is
+    # log(range / target range), nearly linear in the cut-off time.
+    feasible = d_t <= rmax
+    f_hi = _log_ratio(rmax, d_t)
+    d_lo, _, _ = _fly_range(rk, lat, lon, alt, az_t, kstar, t_min, earth, rotation)
+    f_lo = _log_ratio(d_lo, d_t)
+    feasible &= f_lo <= 0.0  # too close to reach
+    # First the maximum-range kick with thrust cut-off (cheap: one flight per iteration), which
+    # hits the aim point; from there Newton on (kick, cut-off) to the family's burnout angle.
+    kick, tcut, az, _ = _solve_energy(rk, lat, lon, alt, tlat, tlon, az_t, d_t, kstar, t_min, f_lo, burn, f_hi,
+                                      feasible, False, earth, rotation)
+    ok = np.zeros(n, bool)
+    if trajectory != "max-range-kick":
+        sign = {"minimum-energy": 0.0, "lofted": 1.0, "depressed": -1.0}[trajectory]
+        k0 = np.clip(kick - sign * LOFT_DELTA_GAMMA_RAD, KICK_MIN_RAD, KICK_MAX_RAD)
+        k1, t1, az1, _, ok = _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, tcut, az,
+                                          np.full(n, sign * LOFT_DELTA_GAMMA_RAD), t_min, burn, feasible, earth,
+                                          rotation)
+        if trajectory == "minimum-energy":
+            # Within a few per cent of maximum range the minimum-energy ellipse needs more than
+            # a full burn: there the maximum-range kick with cut-off stays (the closest reachable).
+            kick, tcut, az = np.where(ok, k1, kick), np.where(ok, t1, tcut), np.where(ok, az1, az)
+        else:
+            kick, tcut, az = k1, t1, az1
+            feasible &= ok
+    return kick, tcut, az, feasible, ok, d_lo
+
+
+# The minimum-energy table (one missile from one launch point, as a footprint aims it): the
+# solution depends on the aim point only through its azimuth and range, so it is solved once
+# by ``_solve_direct`` on the nodes (azimuth bins of the range table) x (fractions of that
+# bin's maximum range), with the Jacobian of (burnout-angle error, log range ratio) in
+# (kick, t_cut) at each node. An aim point between four converged nodes starts from their
+# interpolation (cubic Hermite in log range with the slopes along the family, linear in
+# azimuth: the first flight lands about 50 m off for the iran-irbm) and takes chord-Newton
+# steps with the interpolated Jacobian, one flight per iteration (two in all for most aim
+# points), to the same stopping test as ``_solve_gamma`` (miss under MISS_TOL_M,
+# burnout angle within GAMMA_TOL_RAD of the Kepler one); every other aim point (beyond the
+# last node, next to a node where the minimum-energy ellipse is out of reach, or not converged
+# in TABLE_MAX_ITER) is solved by ``_solve_direct``, so the answer is the per-point one
+# within the solver's tolerances. Fractions: dense at short range, where the kick changes
+# fastest (85 deg at 2 %, 58 deg at 10 % of maximum range for the iran-irbm), and close to
+# maximum range, where the ellipse leaves reach.
+TABLE_FRACTIONS = np.array([0.01, 0.015, 0.02, 0.03, 0.045, 0.065, 0.09, 0.12, 0.16, 0.21, 0.27, 0.34, 0.42, 0.5,
+                            0.6, 0.7, 0.8, 0.88, 0.94, 0.97, 0.985, 0.993, 0.997, 0.999])
+TABLE_MAX_ITER = 6
+# Points farther than this multiple of the range at the earliest cut-off (on both neighbouring
+# azimuth bins) are certainly not too close, and skip the flight that tests it.
+_TOO_CLOSE_MARGIN = 2.0
+_TABLE_CACHE: dict = {}  # memo of pure results: (rocket, launch point, range table, earth, rotation) -> table
+_TABLE_CACHE_SIZE = 8
+
+
+@dataclass
+class _EnergyTable:
+    bins: np.ndarray  # (nb,) azimuth bins of the range table
+    rb: np.ndarray  # (nb,) maximum range per bin
+    kb: np.ndarray  # (nb,) its kick
+    done: np.ndarray  # (nb, nf) nodes solved so far (filled on demand)
+    ok: np.ndarray  # (nb, nf) node converged to the minimum-energy solution
+    kick: np.ndarray  # (nb, nf)
+    t_cut: np.ndarray  # (nb, nf)
+    daz: np.ndarray  # (nb, nf) flown azimuth minus the aim point's
+    jac: np.ndarray  # (nb, nf, 4) d(gamma error, log range)/d(kick, t_cut): j11, j21, j12, j22
+    d_lo: np.ndarray  # (nb,) range at the earliest cut-off with the maximum-range kick (nan: not yet flown)
+
+
+def _energy_table(rocket, lat0, lon0, alt0, bins, rb, kb, earth, rotation) -> _EnergyTable:
+    bins, rb, kb = (np.asarray(a, dtype=float) for a in (bins, rb, kb))
+    key = (rocket, float(lat0), float(lon0), float(alt0), earth, rotation, bins.tobytes(), rb.tobytes(), kb.tobytes())
+    tab = _TABLE_CACHE.pop(key, None)
+    if tab is None:
+        nb, nf = bins.size, TABLE_FRACTIONS.size
+        tab = _EnergyTable(bins, rb, kb, np.zeros((nb, nf), bool), np.zeros((nb, nf), bool), np.zeros((nb, nf)),
+                           np.zeros((nb, nf)), np.zeros((nb, nf)), np.zeros((nb, nf, 4)), np.full(nb, np.nan))
+    _TABLE_CACHE[key] = tab  # most recently used last
+    while len(_TABLE_CACHE) > _TABLE_CACHE_SIZE:
+        del _TABLE_CACHE[next(iter(_TABLE_CACHE))]
+    return tab
+
+
+def _fill_table(tab: _EnergyTable, bi, fj, rocket, lat0, lon0, alt0, earth, rotation):
+    """Solve the nodes (azimuth bin ``bi``, fraction ``fj``) in one batch, with their Jacobians."""
+    bi, fj = np.asarray(bi, dtype=int), np.asarray(fj, dtype=int)
+    m = bi.size
+    if m == 0:
+        return
+    lat, lon, alt = np.full(m, float(lat0)), np.full(m, float(lon0)), np.full(m, float(alt0))
+    tlat, tlon = E.geodesic_forward(lat, lon, tab.bins[bi], tab.rb[bi] * TABLE_FRACTIONS[fj])
+    az_t, d_t = E.geodesic_inverse(lat, lon, tlat, tlon)
+    rk = [rocket] * m
+    burn = np.full(m, float(rocket.burn_time_s))
+    t_min = np.full(m, rocket.rise_s + rocket.pitch_over_s + 1.0)
+    k, t, az, feasible, ok, d_lo = _solve_direct(rk, lat, lon, alt, tlat, tlon, az_t, d_t, tab.rb[bi], tab.kb[bi],
+                                                 t_min, burn, "minimum-energy", earth, rotation)
+    ok &= feasible
+    jac = np.zeros((m, 4))
+    idx = np.flatnonzero(ok)
+    if idx.size:
+        # The Jacobian as _solve_gamma takes it: forward step in kick, backward in cut-off time.
+        kk = np.clip(k[idx], KICK_MIN_RAD, KICK_MAX_RAD - _DK_RAD)
+        tt = np.clip(t[idx], t_min[idx] + _DT_S, burn[idx])
+        i3 = np.concatenate([idx, idx, idx])
+        d, _, tr = _fly_range([rocket] * i3.size, lat[i3], lon[i3], alt[i3], az[i3],
+                              np.concatenate([kk, kk + _DK_RAD, kk]), np.concatenate([tt, tt, tt - _DT_S]),
+                              earth, rotation)
+        gam = _kepler_gamma_error(tr, np.zeros(i3.size))
+        lr = _log_ratio(d, d_t[i3])
+        na = idx.size
+        jac[idx, 0] = (gam[na:2 * na] - gam[:na]) / _DK_RAD
+        jac[idx, 1] = (lr[na:2 * na] - lr[:na]) / _DK_RAD
+        jac[idx, 2] = (gam[:na] - gam[2 * na:]) / _DT_S
+        jac[idx, 3] = (lr[:na] - lr[2 * na:]) / _DT_S
+        det = jac[:, 0] * jac[:, 3] - jac[:, 2] * jac[:, 1]
+        ok &= np.isfinite(jac).all(axis=1) & (np.abs(det) > 0)
+    tab.ok[bi, fj] = ok
+    tab.kick[bi, fj] = k
+    tab.t_cut[bi, fj] = t
+    tab.daz[bi, fj] = np.angle(np.exp(1j * (az - az_t)))
+    tab.jac[bi, fj] = jac
+    tab.d_lo[bi] = d_lo  # the same flight for every node of a bin
+    tab.done[bi, fj] = True
+
+
+def _family_slope(jac, kick: bool):
+    """d kick / d log range (``kick``) or d t_cut / d log range along the minimum-energy family
+    at a node: the direction in (kick, t_cut) that keeps the burnout-angle error zero."""
+    j11, j21, j12, j22 = jac[..., 0], jac[..., 1], jac[..., 2], jac[..., 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dk_dt = -j12 / j11
+        dt_dx = 1.0 / (j22 + j21 * dk_dt)
+        return dk_dt * dt_dx if kick else dt_dx
+
+
+def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar, t_min, burn,
+                      earth, rotation):
+    """Minimum-energy guidance of aim points from the table's launch point (see TABLE_FRACTIONS).
+    Returns (kick, t_cut, azimuth, feasible) as ``_solve_direct`` would, within its tolerances."""
+    n = lat.size
+    nb, nf = tab.bins.size, TABLE_FRACTIONS.size
+    two_pi = 2.0 * np.pi
+    azw = np.mod(az_t, two_pi)
+    i0 = np.clip(np.searchsorted(tab.bins, azw, side="right") - 1, 0, nb - 1)
+    i0 = np.where(azw < tab.bins[0], nb - 1, i0)
+    i1 = (i0 + 1) % nb
+    width = np.mod(tab.bins[i1] - tab.bins[i0], two_pi)
+    width = np.where(width > 0, width, two_pi)
+    wa = np.clip(np.mod(azw - tab.bins[i0], two_pi) / width, 0.0, 1.0)
+    q = d_t / np.where(rmax > 0, rmax, np.inf)
+    j0 = np.clip(np.searchsorted(TABLE_FRACTIONS, q, side="right") - 1, 0, nf - 2)
+    wq = np.clip((q - TABLE_FRACTIONS[j0]) / (TABLE_FRACTIONS[j0 + 1] - TABLE_FRACTIONS[j0]), 0.0, 1.0)
+    reach = d_t <= rmax
+    inside = reach & (q >= TABLE_FRACTIONS[0]) & (q <= TABLE_FRACTIONS[-1])
+    # Solve the nodes around these aim points not solved before (by an earlier call too).
+    nodes = np.unique(np.concatenate([a[inside] * nf + b[inside] for a, b in
+                                      ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))]))
+    nodes = nodes[~tab.done.ravel()[nodes]]
+    _fill_table(tab, nodes // nf, nodes % nf, rocket, lat[0], lon[0], alt[0], earth, rotation)
+    # Too close to reach: the same test as _solve_direct, flown only where it can matter (and
+    # where the bins' earliest cut-off range is not known yet: nan compares false).
+    feasible = reach.copy()
+    unsure = reach & ~(d_t > _TOO_CLOSE_MARGIN * np.maximum(tab.d_lo[i0], tab.d_lo[i1]))
+    if unsure.any():
+        u = np.flatnonzero(unsure)
+        d_lo, _, _ = _fly_range([rk[i] for i in u], lat[u], lon[u], alt[u], az_t[u], kstar[u], t_min[u], earth,
+                                rotation)
+        feasible[u] &= _log_ratio(d_lo, d_t[u]) <= 0.0
+    inside &= feasible
+    corners = ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))
+    wts = ((1 - wa) * (1 - wq), (1 - wa) * wq, wa * (1 - wq), wa * wq)
+    inside &= np.logical_and.reduce([tab.ok[a, b] for a, b in corners])
+
+    def interp(v):
+        return sum(w[..., None] * v[a, b] if v.ndim == 3 else w * v[a, b] for w, (a, b) in zip(wts, corners))
+
+    az = az_t + interp(tab.daz)
+    j11, j21, j12, j22 = interp(tab.jac).T
+    # Kick and cut-off: cubic Hermite in log range along each bin (the slopes along the family
+    # from the node's Jacobian: the burnout-angle error stays zero), then linear in azimuth.
+    k, t = np.zeros(n), np.zeros(n)
+    for a, wa_ in ((i0, 1 - wa), (i1, wa)):
+        x0, x1 = np.log(tab.rb[a] * TABLE_FRACTIONS[j0]), np.log(tab.rb[a] * TABLE_FRACTIONS[j0 + 1])
+        h = x1 - x0
+        u = np.clip((np.log(np.maximum(q * tab.rb[a], 1.0)) - x0) / h, 0.0, 1.0)
+        h00, h10, h01, h11 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u, -2 * u**3 + 3 * u**2, u**3 - u**2
+        for v, out in ((tab.kick, k), (tab.t_cut, t)):
+            v0, v1 = v[a, j0], v[a, j0 + 1]
+            m0, m1 = (_family_slope(tab.jac[a, j], v is tab.kick) for j in (j0, j0 + 1))
+            chord = (v1 - v0) / h
+            m0, m1 = np.where(np.isfinite(m0), m0, chord), np.where(np.isfinite(m1), m1, chord)
+            out += wa_ * (h00 * v0 + h10 * h * m0 + h01 * v1 + h11 * h * m1)
+    det = j11 * j22 - j12 * j21
+    det = np.where(np.abs(det) > 0, det, np.inf)
+    sol_k, sol_t, sol_az = k.copy(), t.copy(), az.copy()
+    conv = np.zeros(n, bool)
+    active = np.flatnonzero(inside)
+    for _ in range(TABLE_MAX_ITER):
+        if active.size == 0:
+            break
+        kk = np.clip(k[active], KICK_MIN_RAD, KICK_MAX_RAD - _DK_RAD)
+        tt = np.clip(t[active], t_min[active] + _DT_S, burn[active])
+        d, az_i, tr = _fly_range([rk[i] for i in active], lat[active], lon[active], alt[active], az[active], kk, tt,
+                                 earth, rotation)
+        f1 = _kepler_gamma_error(tr, np.zeros(active.size))
+        f2 = _log_ratio(d, d_t[active])
+        m = _miss(tr, tlat[active], tlon[active], earth)
+        good = (m < MISS_TOL_M) & (np.abs(f1) < GAMMA_TOL_RAD)
+        sol_k[active], sol_t[active], sol_az[active] = kk, tt, az[active]
+        conv[active] = good
+        a = active
+        dk = np.clip((-f1 * j22[a] + f2 * j12[a]) / det[a], -KICK_STEP_MAX_RAD, KICK_STEP_MAX_RAD)
+        dt = np.clip((-f2 * j11[a] + f1 * j21[a]) / det[a], -0.2 * burn[a], 0.2 * burn[a])
+        k[a] = kk + np.where(np.isfinite(dk), dk, 0.0)
+        t[a] = np.clip(tt + np.where(np.isfinite(dt), dt, 0.0), t_min[a] + _DT_S, burn[a])
+        dz = np.angle(np.exp(1j * (az_t[a] - az_i)))
+        az[a] += np.where(np.isfinite(dz), dz, 0.0)
+        active = active[~good]
+    # The rest on their own: beyond the table, next to a node out of reach, or not converged.
+    rest = np.flatnonzero(feasible & ~conv)
+    if rest.size:
+        k1, t1, az1, f1, _, _ = _solve_direct([rk[i] for i in rest], lat[rest], lon[rest], alt[rest], tlat[rest],
+                                              tlon[rest], az_t[rest], d_t[rest], rmax[rest], kstar[rest], t_min[rest],
+                                              burn[rest], "minimum-energy", earth, rotation)
+        sol_k[rest], sol_t[rest], sol_az[rest] = k1, t1, az1
+        feasible[rest] = f1
+    return sol_k, sol_t, sol_az, feasible
+
+
 def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_rad, target_lon_rad,
         trajectory: str = "minimum-energy", *, earth: str = "wgs84", rotation: bool = True,
-        dense: bool = True, range_table=None) -> AimSolution:
+        dense: bool = True, range_table=None, energy_table: bool = True) -> AimSolution:
     """Solve guidance so each rocket's payload lands on its aim point (batch).
 
     Infeasible aim points (beyond maximum range, or too close for the trajectory family)
     are flagged in ``feasible`` and flown at their best effort; ``fly`` turns them into
-    errors naming the maximum range.
+    errors naming the maximum range. With ``range_table`` (``azimuth_table`` of the one
+    rocket and launch point of every aim point), or many aim points of one rocket and launch
+    point, the maximum range comes from the table and minimum-energy guidance from the
+    minimum-energy table (``TABLE_FRACTIONS``); ``energy_table=False`` solves every aim point
+    on its own instead (the reference the table is checked against, and its benchmark).
     """
     if trajectory not in TRAJECTORIES:
         raise ScenarioError("trajectory", f"unknown trajectory {trajectory!r}; use one of {', '.join(TRAJECTORIES)}")
@@ -353,7 +606,8 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
         az_t, d_t = E.geodesic_inverse(lat, lon, tlat, tlon)
     else:
         az_t, d_t = _sphere_inverse(lat, lon, tlat, tlon)
-    shared = n > 120 and all(r is rk[0] for r in rk) and np.ptp(lat) == 0 and np.ptp(lon) == 0 and np.ptp(alt) == 0
+    one_site = all(r is rk[0] for r in rk) and np.ptp(lat) == 0 and np.ptp(lon) == 0 and np.ptp(alt) == 0
+    shared = n > 120 and one_site
     if shared or range_table is not None:
         # One missile from one launch point (a footprint): the maximum range and its kick
         # depend only on the azimuth; solve them on 3-degree bins and interpolate.
@@ -366,30 +620,14 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
         rmax, kstar = max_range(rk, lat, lon, alt, az_t, earth=earth, rotation=rotation)
     burn = np.array([r.burn_time_s for r in rk], dtype=float)
     t_min = np.array([r.rise_s + r.pitch_over_s + 1.0 for r in rk], dtype=float)
-    # The cut-off bracket [t_min, burn] at the maximum-range kick; the residual is
-    # log(range / target range), nearly linear in the cut-off time.
-    feasible = d_t <= rmax
-    f_hi = _log_ratio(rmax, d_t)
-    d_lo, _, _ = _fly_range(rk, lat, lon, alt, az_t, kstar, t_min, earth, rotation)
-    f_lo = _log_ratio(d_lo, d_t)
-    feasible &= f_lo <= 0.0  # too close to reach
-    # First the maximum-range kick with thrust cut-off (cheap: one flight per iteration), which
-    # hits the aim point; from there Newton on (kick, cut-off) to the family's burnout angle.
-    kick, tcut, az, miss = _solve_energy(rk, lat, lon, alt, tlat, tlon, az_t, d_t, kstar, t_min, f_lo, burn, f_hi,
-                                         feasible, False, earth, rotation)
-    if trajectory != "max-range-kick":
-        sign = {"minimum-energy": 0.0, "lofted": 1.0, "depressed": -1.0}[trajectory]
-        k0 = np.clip(kick - sign * LOFT_DELTA_GAMMA_RAD, KICK_MIN_RAD, KICK_MAX_RAD)
-        k1, t1, az1, m1, ok = _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, tcut, az,
-                                           np.full(n, sign * LOFT_DELTA_GAMMA_RAD), t_min, burn, feasible, earth,
-                                           rotation)
-        if trajectory == "minimum-energy":
-            # Within a few per cent of maximum range the minimum-energy ellipse needs more than
-            # a full burn: there the maximum-range kick with cut-off stays (the closest reachable).
-            kick, tcut, az = np.where(ok, k1, kick), np.where(ok, t1, tcut), np.where(ok, az1, az)
-        else:
-            kick, tcut, az = k1, t1, az1
-            feasible &= ok
+    if (shared or range_table is not None) and energy_table and one_site and trajectory == "minimum-energy" \
+            and earth == "wgs84":
+        tab = _energy_table(rk[0], lat[0], lon[0], alt[0], bins, rb, kb, earth, rotation)
+        kick, tcut, az, feasible = _solve_with_table(tab, rk[0], rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar,
+                                                     t_min, burn, earth, rotation)
+    else:
+        kick, tcut, az, feasible, _, _ = _solve_direct(rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar, t_min,
+                                                       burn, trajectory, earth, rotation)
     # Final dense flight of every aim point with the best guidance found (best effort where infeasible).
     kick = np.where(feasible, kick, kstar)
     tcut = np.where(feasible, tcut, np.inf)
