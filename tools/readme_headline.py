@@ -63,10 +63,14 @@ def headline_markdown(out: str | Path) -> str:
     defended = [f"{_title(n)} {k}" for n, ok, d, k, _ in cells if ok and d]
     undefended = [_title(n) for n, ok, d, _, _ in cells if ok and not d]
     unreachable = [_title(n) for n, ok, _, _, _ in cells if not ok]
-    missiles = fp.get("missiles") or [fp.get("missile")]
+    missiles = fp.get("missiles") or [{"missile": fp.get("missile"), "launch": fp["launch"]}]
+    threat_text = "; ".join(
+        f"{m['missile']} from {_title(m['launch'])}"
+        + (f", {m['aim_points']} aim points, {100 * m['defended_fraction']:.0f} % defended" if "aim_points" in m else "")
+        for m in missiles)
     lines.append(
-        f"- **Europe against Iran (launches from {_title(fp['launch'])}; "
-        f"{', '.join(m for m in missiles if m)})**: {100 * fp['defended_fraction']:.0f} % of the aim points the "
+        f"- **Europe against Iran** (each aim point attacked by the shortest-range missile that reaches it: "
+        f"{threat_text}): {100 * fp['defended_fraction']:.0f} % of the aim points the "
         f"missiles can reach in the mapped region are defended ({speeds}). Shot opportunities by city: "
         + (", ".join(defended) if defended else "none")
         + (f"; undefended: {', '.join(undefended)}" if undefended else "")
@@ -90,9 +94,10 @@ def headline_markdown(out: str | Path) -> str:
     sentence = (f"- **Russian ICBMs ({len({p['launch'] for p in reach})} bases × {len({p['target'] for p in reach})} "
                 f"US cities)**: {len(ok)} of {len(pairs)} pairs engageable at the scenario's interceptor speed")
     if vmin:
-        sentence += f"; {len(vmin)} more become engageable between {_speed_range(vmin)} km/s"
+        sentence += (f"; {len(vmin)} become engageable at a faster interceptor, each pair's threshold lying between "
+                     f"{_speed_range(vmin)} km/s")
     if never:
-        sentence += f"; {len(never)} stay out of reach at every speed scanned"
+        sentence += f"; {len(never)} stay out of reach at every speed scanned (up to 10 km/s by default)"
     lines.append(sentence + ".")
     lines.append(END)
     return "\n".join(lines)

@@ -17,10 +17,13 @@ from shieldsim.flight import GUIDANCE, fly_rockets
 from shieldsim.interceptors import KICK_MAX_RAD, KICK_MIN_RAD, site_relative
 
 
-def direct_time_to_reach(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, lon, alt, *, n_kick, ts):
+def direct_time_to_reach(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, lon, alt, *, n_kick, ts,
+                         velocity=False):
     """Shortest direct fly-out time (s) to points given in radians and metres; inf if never.
 
     ``ts`` are the fly-out sample times (s after launch), linearly interpolated between.
+    With ``velocity``, also the interceptor's ECEF velocity (m, 3) on arrival by that
+    fastest path (interpolated the same way; NaN where never reached).
     """
     slat, slon = math.radians(site_lat_deg), math.radians(site_lon_deg)
     d, az = site_relative(slat, slon, lat, lon)
@@ -50,4 +53,15 @@ def direct_time_to_reach(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, 
     cross = np.isfinite(fa) & np.isfinite(fb) & ((fa > 0) != (fb > 0))
     u = np.where(cross, fa / np.where(cross, fa - fb, 1.0), 0.0)
     t_cross = np.where(cross, t_at[..., :-1] + u * (t_at[..., 1:] - t_at[..., :-1]), np.inf)
-    return t_cross.min(axis=(0, 2))
+    best = t_cross.min(axis=(0, 2))
+    if not velocity:
+        return best
+    pv = tr.velocity_ecef(ts).reshape(shape + (3,))
+    tk = lambda a, idx: np.take_along_axis(a, idx[..., None, None], axis=-2)[..., 0, :]  # noqa: E731
+    v_at = tk(pv, j0) + w[..., None] * (tk(pv, j) - tk(pv, j0))  # (nf, m, n_kick, 3)
+    v_cross = v_at[..., :-1, :] + u[..., None] * (v_at[..., 1:, :] - v_at[..., :-1, :])
+    flat = np.moveaxis(t_cross, 1, 0).reshape(m, -1)
+    k = np.argmin(flat, axis=1)
+    vflat = np.moveaxis(v_cross, 1, 0).reshape(m, -1, 3)
+    v = vflat[np.arange(m), k]
+    return best, np.where(np.isfinite(best)[:, None], v, np.nan)

@@ -8,8 +8,8 @@ T_direct(P) at which it passes through P is found by interpolating across kicks 
 point's own downrange (the dual of the table's construction at fixed altitude), as in
 ``test_intercept_bruteforce.py``. The earliest intercept is the first threat time with
 t - T_direct(P(t)) >= commit time under the constraints of ``engagement.battle_space``
-(kill-vehicle altitude window, threat past burnout, P inside a radar track window; the
-closing-speed limit is shown not to bind), refined by linear interpolation of the launch
+(kill-vehicle altitude window, closing-speed window on the direct fly-out's own arrival
+velocity, threat past burnout, P inside a radar track window), refined by linear interpolation of the launch
 constraint; the launch margin is the largest t - T_direct - commit over those points. Scan:
 25 s over the whole flight, then 1 s before the first feasible time and 2.5 s around the
 largest margin. Fly-outs are searched up to t - commit + 300 s, so margins below -300 s
@@ -65,7 +65,7 @@ def _direct_time_to_reach(battery, lat, lon, alt, t_cap_s):
     tb = battery.interceptor.booster.burn_time_s + 20.0
     ts = np.concatenate([np.arange(0.0, tb, 1.0), np.arange(tb, t_cap_s + 10.0, 10.0)])
     return direct_time_to_reach(battery.interceptor.booster, battery.lat_deg, battery.lon_deg, battery.alt_km,
-                                lat, lon, alt, n_kick=N_KICK, ts=ts)
+                                lat, lon, alt, n_kick=N_KICK, ts=ts, velocity=True)
 
 
 class BruteForce:
@@ -76,6 +76,7 @@ class BruteForce:
         kv = battery.interceptor.kill_vehicle
         self.alt_lo, self.alt_hi = kv.min_intercept_alt_km * 1e3, kv.max_intercept_alt_km * 1e3
         self.max_closing = kv.max_closing_speed_km_s * 1e3
+        self.min_closing = kv.min_closing_speed_km_s * 1e3
         self.t_bo = float(traj.t_burnout[0])
         self.t_end = float(traj.t_impact[0])
 
@@ -94,18 +95,18 @@ class BruteForce:
         lat, lon, alt = (x[0] for x in self.traj.geodetic(ts))
         pre = (alt >= self.alt_lo) & (alt <= self.alt_hi) & (ts >= self.t_bo) & self._in_track(ts)
         T = np.full(ts.size, np.inf)
+        V = np.full((ts.size, 3), np.nan)
         idx = np.flatnonzero(pre)
         for s in range(0, idx.size, 16):
             sel = idx[s:s + 16]
             cap = min(T_MAX_S, float(ts[sel].max()) - self.commit + SLACK_S)
             if cap > 0:
-                T[sel] = _direct_time_to_reach(self.battery, lat[sel], lon[sel], alt[sel], cap)
+                T[sel], V[sel] = _direct_time_to_reach(self.battery, lat[sel], lon[sel], alt[sel], cap)
         T = np.where(T <= np.minimum(T_MAX_S, ts - self.commit + SLACK_S), T, np.inf)
-        # The closing-speed limit cannot bind: threat speed + interceptor burnout speed stays below it.
-        vt = np.linalg.norm(self.traj.velocity_ecef(ts)[0], axis=-1)
-        bound = vt + self.battery.table.burnout_speed_m_s + 300.0
-        assert np.all(bound[pre] < self.max_closing), "closing-speed limit may bind: extend the brute force"
-        geo = pre & np.isfinite(T)
+        # The kill vehicle's closing-speed window, on the direct fly-out's own arrival velocity.
+        closing = np.linalg.norm(self.traj.velocity_ecef(ts)[0] - V, axis=-1)
+        in_window = (closing >= self.min_closing) & (closing <= self.max_closing)
+        geo = pre & np.isfinite(T) & in_window
         return ts - T - self.commit, geo, alt
 
     def solve(self):
@@ -138,7 +139,8 @@ def _brute_force_rows(ctx, res):
     """Brute-force answer for every row of a reach result computed with ``ctx``'s defence."""
     d = ctx.defence
     flown = res.flown
-    obs, fc = d.timeline(flown.trajectory, ctx.rng(5), flown.names)  # the same stream reach_for uses
+    rcs = flown.rockets[0].payload.rcs_m2  # the threat's own radar cross-section, as reach observes it
+    obs, fc = d.timeline(flown.trajectory, ctx.rng(5), flown.names, rcs_m2=rcs)  # the same stream reach_for uses
     commit = fc + d.decision_delay_s
     windows = d.track_windows(obs) or [None] * flown.trajectory.n
     out = []
