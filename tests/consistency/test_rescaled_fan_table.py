@@ -25,6 +25,8 @@ import pytest
 from shieldsim.interceptor_specs import catalog_interceptor
 from shieldsim.interceptors import at_burnout_speed, build_table
 
+pytestmark = pytest.mark.slow  # minutes of fly-out fans: `pytest -m slow` runs it
+
 SITE_LAT_DEG = 54.5  # Redzikowo
 
 

@@ -44,6 +44,8 @@ from shieldsim.analyses.run import reach_for
 
 from .bruteforce import direct_time_to_reach
 
+pytestmark = pytest.mark.slow  # minutes of fly-out fans: `pytest -m slow` runs it
+
 SCENARIO = "third_site_2007"
 LAUNCHES = ["kozelsk", "tatishchevo"]
 TARGETS = ["new-york", "boston"]
