@@ -321,6 +321,10 @@ class AnalysisSpec(Section):
     footprint: FootprintSpec = Field(default_factory=FootprintSpec, description="defended-area analysis")
     reach: ReachSpec = Field(default_factory=ReachSpec, description="Russian-ICBM reach analysis")
     raid: RaidSpec = Field(default_factory=RaidSpec, description="raid analysis")
+    key_assumptions: tuple[str, ...] = Field(
+        ("batteries.0.burnout_speed_km_s", "doctrine.require_track", "doctrine.decision_delay_s", "sensors.1.enabled"),
+        description="parameters (--set paths) `run` moves one at a time for the report's first section, "
+                    "'What you would have to believe' (empty: none; `shieldsim sensitivity` moves them all)")
 
 
 class Scenario(Section):

@@ -222,6 +222,7 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         results["raid"] = raid.to_dict()
         write_json(out / "results.json", results)
         step()
+        key_assumptions(ctx, scenario, out, overrides, seed, interceptor_speed, pg)
         step = pg.task("report", 1)
         from ..report.build import scenario_report
 
@@ -230,6 +231,37 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         write_json(out / "results.json", results)
         step()
     return results
+
+
+def key_assumptions(ctx, scenario, out, overrides, seed, interceptor_speed, pg):
+    """One-at-a-time sensitivity of the scenario's ``analysis.key_assumptions`` into
+    DIR/sensitivity.json, for the report's first section. A full ``shieldsim sensitivity
+    SCENARIO -o DIR`` already there (more parameters, same scenario) is kept."""
+    import json
+
+    from .sensitivity import run_sensitivity
+
+    names = [p for p in ctx.scenario.analysis.key_assumptions]
+    if not names:
+        return
+    path = Path(out) / "sensitivity.json"
+    if path.exists():
+        try:
+            old = json.loads(path.read_text())
+            if old.get("scenario") == ctx.scenario.name and len(old.get("parameters", [])) > len(names):
+                return
+        except (OSError, ValueError):
+            pass
+    from .sensitivity import parameters
+
+    known = {p.path for p in parameters(scenario, list(overrides), seed)[0]}
+    names = [n for n in names if n in known]  # e.g. a scenario without a second sensor
+    if not names:
+        return
+    step = pg.task("key assumptions (sensitivity)", 1)
+    run_sensitivity(scenario, "oat", out=out, overrides=overrides, seed=seed, interceptor_speed=interceptor_speed,
+                    params_only=names, resolution_deg=4.0)
+    step()
 
 
 def defence_summary(ctx) -> dict:
