@@ -651,6 +651,8 @@ def test_footprint_json_geojson_and_parquet(tmp_path):
     (["catalog", "show", "no-such-entry", "--json"], ["no-such-entry"]),
     (["catalog", "--kind", "bogus", "--json"], ["--kind"]),
     (["scenario", "show", "no-such-scenario"], ["no-such-scenario"]),
+    (["run", SCENARIO, "-o", "out", "--set", "analysis.key_assumptions=[doctrine.bogus]"],
+     ["analysis.key_assumptions", "doctrine.bogus"]),
 ])
 def test_bad_input_exits_2_with_one_line(args, must_contain):
     line = bad_input(*args)

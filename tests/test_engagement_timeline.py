@@ -22,7 +22,7 @@ from shieldsim.engagement import Feasibility, causal_chain, next_intercept
 def _feas(launch_by, dt=1.0):
     launch_by = np.asarray(launch_by, float)
     k = launch_by.shape[1]
-    return Feasibility(np.arange(k) * dt, launch_by, np.full(launch_by.shape, 5e3), np.full(launch_by.shape, 3e5), dt)
+    return Feasibility(np.arange(k) * dt, launch_by, np.full(launch_by.shape, 5e3), dt)
 
 
 def test_chain_by_hand_one_battery():
@@ -40,7 +40,7 @@ def test_chain_by_hand_one_battery():
 def test_chain_refines_the_binding_launch_between_grid_points():
     t = np.arange(0, 80.0)
     lb = np.where(t >= 5, t - 10, -np.inf)[None, :]
-    tt, la, _, _ = next_intercept(_feas(lb), np.array([12.3]))
+    tt, la, _ = next_intercept(_feas(lb), np.array([12.3]))
     assert tt[0] == pytest.approx(22.3)
     assert la[0] == pytest.approx(12.3)
 

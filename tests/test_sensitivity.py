@@ -105,12 +105,19 @@ def test_every_flip_value_replays_with_set(oat):
     res, _ = oat
     from shieldsim.scenario import load_scenario
 
+    replayed = 0
     for f in res["figures"]:
         for d in f["drivers"]:
             if d["flips"]:
                 v = d["flip_at"]
                 text = str(v).lower() if isinstance(v, bool) else f"{v:g}"
-                load_scenario(SCENARIO, overrides=[f"{d['parameter']}={text}"])
+                sc = load_scenario(SCENARIO, overrides=[f"{d['parameter']}={text}"]).to_dict()
+                node = sc
+                for part in d["parameter"].split("."):
+                    node = node[int(part)] if isinstance(node, list) else node[part]
+                assert node == v or (not isinstance(v, bool) and node == pytest.approx(v)), (d["parameter"], node, v)
+                replayed += 1
+    assert replayed > 0, "the 2007 scenario has flipping assumptions (the interceptor speed at least)"
 
 
 def test_russian_question_names_the_burnout_speed(oat):

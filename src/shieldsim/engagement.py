@@ -117,7 +117,6 @@ class Feasibility:
     t_grid_s: np.ndarray  # (k,)
     launch_by_s: np.ndarray  # (n, k)
     closing_m_s: np.ndarray  # (n, k)
-    alt_m: np.ndarray  # (n, k)
     dt_s: float
 
     @property
@@ -150,13 +149,13 @@ def feasibility(threats: Trajectory, battery: Battery, *, track_windows=None, dt
                  & (tgrid >= np.nan_to_num(threats.t_burnout, nan=0.0)[:, None])
                  & _in_windows(tgrid, track_windows))
     launch_by = np.where(geometric, tgrid - tt, -np.inf)
-    return Feasibility(tg, launch_by, closing, alt, float(dt_s))
+    return Feasibility(tg, launch_by, closing, float(dt_s))
 
 
 def next_intercept(f: Feasibility, not_before_s):
     """Earliest intercept of each threat by an interceptor launched no earlier than
-    ``not_before_s`` (n,; NaN = never). Returns (intercept_s, launch_s, closing_m_s, grid index),
-    NaN / -1 where there is none. The time is refined below the grid where the launch
+    ``not_before_s`` (n,; NaN = never). Returns (intercept_s, launch_s, closing_m_s), NaN where
+    there is none. The time is refined below the grid where the launch
     constraint binds (linear in the launch margin between two grid points)."""
     n = f.n
     L = np.broadcast_to(np.asarray(not_before_s, float), (n,))
@@ -174,7 +173,7 @@ def next_intercept(f: Feasibility, not_before_s):
     t = np.where(has, f.t_grid_s[first] - frac * f.dt_s, np.nan)
     launch = np.where(binds, L, np.where(has, f.launch_by_s[rows, first], np.nan))
     closing = np.where(has, f.closing_m_s[rows, first], np.nan)
-    return t, launch, closing, np.where(has, first, -1)
+    return t, launch, closing
 
 
 @dataclass
@@ -190,7 +189,6 @@ class ShotChain:
     launch_s: np.ndarray
     intercept_s: np.ndarray
     closing_m_s: np.ndarray
-    alt_m: np.ndarray
     kill_assessment_s: float
     capped: np.ndarray  # (n,) bool: MAX_OPPORTUNITIES reached with battle space left
 
@@ -218,21 +216,18 @@ def causal_chain(feas: list[Feasibility], t_commit_s, kill_assessment_s: float,
     launch = np.full(shape, np.nan)
     intercept = np.full(shape, np.nan)
     closing = np.full(shape, np.nan)
-    alt = np.full(shape, np.nan)
     bound = np.array(np.broadcast_to(np.asarray(t_commit_s, float), (n,)))
-    rows = np.arange(n)
     capped = np.zeros(n, bool)
     for k in range(max_shots + 1):
         best_t = np.full(n, np.inf)
-        best = [np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)]
+        best = [np.full(n, np.nan), np.full(n, np.nan)]
         best_b = np.full(n, -1)
         for b, f in enumerate(feas):
-            t, la, cl, idx = next_intercept(f, bound)
+            t, la, cl = next_intercept(f, bound)
             better = np.isfinite(t) & (t < best_t)
             best_t = np.where(better, t, best_t)
             best_b = np.where(better, b, best_b)
-            a = f.alt_m[rows, np.maximum(idx, 0)]
-            for arr, v in zip(best, (la, cl, a)):
+            for arr, v in zip(best, (la, cl)):
                 arr[better] = v[better]
         found = best_b >= 0
         if k == max_shots:
@@ -241,10 +236,10 @@ def causal_chain(feas: list[Feasibility], t_commit_s, kill_assessment_s: float,
         if not found.any():
             break
         battery[:, k] = best_b
-        launch[:, k], closing[:, k], alt[:, k] = best
+        launch[:, k], closing[:, k] = best
         intercept[:, k] = np.where(found, best_t, np.nan)
         bound = np.where(found, best_t + kill_assessment_s, np.nan)
-    return ShotChain(battery, launch, intercept, closing, alt, float(kill_assessment_s), capped)
+    return ShotChain(battery, launch, intercept, closing, float(kill_assessment_s), capped)
 
 
 def battle_space(threats: Trajectory, battery: Battery, t_commit_s, *, track_windows=None,

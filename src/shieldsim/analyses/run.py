@@ -178,7 +178,11 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
     """Run everything and write DIR/results.json, report.html and the exports."""
     from ..export import czml, geojson, kml, parquet
 
+    from ..scenario import load_scenario
+
     t_start = time.perf_counter()
+    # Bad input is refused before anything is drawn, written or computed.
+    assumptions = key_assumption_names(load_scenario(scenario, list(overrides), seed), scenario, overrides, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with Progress(progress) as pg:
@@ -222,7 +226,7 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         results["raid"] = raid.to_dict()
         write_json(out / "results.json", results)
         step()
-        key_assumptions(ctx, scenario, out, overrides, seed, interceptor_speed, pg)
+        key_assumptions(ctx, scenario, assumptions, out, overrides, seed, interceptor_speed, pg)
         step = pg.task("report", 1)
         from ..report.build import scenario_report
 
@@ -233,15 +237,31 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
     return results
 
 
-def key_assumptions(ctx, scenario, out, overrides, seed, interceptor_speed, pg):
-    """One-at-a-time sensitivity of the scenario's ``analysis.key_assumptions`` into
-    DIR/sensitivity.json, for the report's first section. A full ``shieldsim sensitivity
-    SCENARIO -o DIR`` already there (more parameters, same scenario) is kept."""
+def key_assumption_names(sc, scenario, overrides, seed) -> list[str]:
+    """The scenario's ``analysis.key_assumptions`` that are parameters of it (checked before
+    the run starts: a misspelt path is refused, naming the field)."""
+    from ..errors import ScenarioError
+    from ..scenario import AnalysisSpec
+    from .sensitivity import parameters
+
+    names = list(sc.analysis.key_assumptions)
+    if not names:
+        return []
+    known = {p.path for p in parameters(scenario, list(overrides), seed)[0]}
+    unknown = [n for n in names if n not in known]
+    if unknown and tuple(names) != AnalysisSpec.model_fields["key_assumptions"].default:
+        raise ScenarioError("analysis.key_assumptions", f"{unknown[0]!r} is not a parameter of this scenario; "
+                                                        "`shieldsim sensitivity SCENARIO --json` lists them")
+    return [n for n in names if n in known]  # the defaults, on a scenario without a second sensor, say
+
+
+def key_assumptions(ctx, scenario, names, out, overrides, seed, interceptor_speed, pg):
+    """One-at-a-time sensitivity of ``names`` into DIR/sensitivity.json, for the report's first
+    section. A fuller ``shieldsim sensitivity SCENARIO -o DIR`` already there is kept."""
     import json
 
     from .sensitivity import run_sensitivity
 
-    names = [p for p in ctx.scenario.analysis.key_assumptions]
     if not names:
         return
     path = Path(out) / "sensitivity.json"
@@ -252,12 +272,6 @@ def key_assumptions(ctx, scenario, out, overrides, seed, interceptor_speed, pg):
                 return
         except (OSError, ValueError):
             pass
-    from .sensitivity import parameters
-
-    known = {p.path for p in parameters(scenario, list(overrides), seed)[0]}
-    names = [n for n in names if n in known]  # e.g. a scenario without a second sensor
-    if not names:
-        return
     step = pg.task("key assumptions (sensitivity)", 1)
     run_sensitivity(scenario, "oat", out=out, overrides=overrides, seed=seed, interceptor_speed=interceptor_speed,
                     params_only=names, resolution_deg=4.0)

@@ -674,38 +674,22 @@ def run_sobol(scenario, params, out, *, samples, overrides, seed, resolution_deg
 
 
 def _sobol_compute(config, chunks, todo, settings, pdir, address, n_workers, progress):
-    import dask
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import as_completed
 
     from ..io import atomic_write_parquet
+    from .sweep import dask_client
 
-    scratch = pdir / "dask-scratch"
-    with dask.config.set({"temporary-directory": str(scratch), "distributed.worker.daemon": False}):
-        cluster = None
-        if address is None:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None,
-                                   host="127.0.0.1", local_directory=str(scratch), silence_logs=40)
-            client = Client(cluster)
-        else:
-            try:
-                client = Client(address, timeout="20s")
-            except Exception as exc:  # noqa: BLE001 - any connection failure is the user's address
-                raise ScenarioError("--dask", f"cannot reach the Dask scheduler at {address}: {exc}") from None
-        try:
-            futs = {client.submit(sobol_chunk, config, [[j, settings[j]] for j in chunks[k]], pure=False): k
-                    for k in todo}
-            tick = progress.task("sensitivity: sobol points", len(todo)) if progress else (lambda k=1: None)
-            for fut in as_completed(futs):
-                k = futs[fut]
-                rows = fut.result()
-                cols = {c: np.array([r.get(c, np.nan) for r in rows], dtype=float) for c in rows[0]}
-                cols["point"] = cols["point"].astype(np.int64)
-                atomic_write_parquet(pdir / f"chunk-{k:05d}.parquet", cols)
-                tick()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+    with dask_client(address, n_workers, pdir / "dask-scratch") as client:
+        futs = {client.submit(sobol_chunk, config, [[j, settings[j]] for j in chunks[k]], pure=False): k
+                for k in todo}
+        tick = progress.task("sensitivity: sobol points", len(todo)) if progress else (lambda k=1: None)
+        for fut in as_completed(futs):
+            k = futs[fut]
+            rows = fut.result()
+            cols = {c: np.array([r.get(c, np.nan) for r in rows], dtype=float) for c in rows[0]}
+            cols["point"] = cols["point"].astype(np.int64)
+            atomic_write_parquet(pdir / f"chunk-{k:05d}.parquet", cols)
+            tick()
 
 
 def summarise_sobol(ev_base: Point, params, res) -> list[dict]:

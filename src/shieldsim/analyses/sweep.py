@@ -12,6 +12,8 @@ ends with the same Parquet (timings aside: only columns ending in ``_wall_s`` di
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import hashlib
 import itertools
 import json
@@ -119,18 +121,18 @@ def run_sweep(scenario: str, vary, out, *, address: str | None = None, overrides
     return res
 
 
-def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interceptor_speed, n_workers, progress):
+@contextmanager
+def dask_client(address, n_workers: int, scratch: Path):
+    """A Dask client: on ``address`` (``--dask``), or on a LocalCluster of ``n_workers``
+    single-threaded processes bound to 127.0.0.1, closed on exit. Shared by sweep and sensitivity."""
     import dask
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
 
-    from .run import Progress
-
-    scratch = out / "dask-scratch"
     with dask.config.set({"temporary-directory": str(scratch), "distributed.worker.daemon": False}):
         cluster = None
         if address is None:
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None,
-                                   local_directory=str(scratch), silence_logs=40)
+                                   host="127.0.0.1", local_directory=str(scratch), silence_logs=40)
             client = Client(cluster)
         else:
             try:
@@ -138,15 +140,24 @@ def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interce
             except Exception as exc:  # noqa: BLE001 - any connection failure is the user's address
                 raise ScenarioError("--dask", f"cannot reach the Dask scheduler at {address}: {exc}") from None
         try:
-            futs = {client.submit(compute_cell, scenario, cells[i], list(overrides), seed, interceptor_speed,
-                                  key=f"cell-{keys[i]}", pure=False): i for i in todo}
-            with Progress(progress) as pg:
-                tick = pg.task("sweep cells", len(todo))
-                for fut in as_completed(futs):
-                    i = futs[fut]
-                    write_json(out / "cells" / f"{keys[i]}.json", fut.result())
-                    tick()
+            yield client
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interceptor_speed, n_workers, progress):
+    from dask.distributed import as_completed
+
+    from .run import Progress
+
+    with dask_client(address, n_workers, out / "dask-scratch") as client:
+        futs = {client.submit(compute_cell, scenario, cells[i], list(overrides), seed, interceptor_speed,
+                              key=f"cell-{keys[i]}", pure=False): i for i in todo}
+        with Progress(progress) as pg:
+            tick = pg.task("sweep cells", len(todo))
+            for fut in as_completed(futs):
+                i = futs[fut]
+                write_json(out / "cells" / f"{keys[i]}.json", fut.result())
+                tick()
