@@ -80,6 +80,7 @@ def test_2007_shots_are_causal_and_close_fast_enough(scenario_engagements):
     ka = ctx.scenario.doctrine.kill_assessment_s
     kv_min = {b.interceptor.name: b.interceptor.kill_vehicle for b in ctx.defence.batteries}
     shots = 0
+    # Tolerances: engage rounds times to 0.01 s and speeds to 0.001 km/s (analyses/run.py _r).
     for t in eng["threats"]:
         es = t["engagements"]
         assert len(es) == t["shot_opportunities"]

@@ -58,7 +58,8 @@ from ..errors import ScenarioError
 METHODS = ("oat", "sobol")
 SPEED_STEP_KM_S = 0.05  # flip-point resolution for speeds, and the grid speeds are snapped to
 REL_STEP = 0.01  # flip-point resolution of other numbers: 1 % of the parameter's range
-SOBOL_DEFAULT_SAMPLES = 16
+SOBOL_DEFAULT_SAMPLES = 16  # base points N (N (d + 2) evaluations): a power of two for Sobol balance; a
+# first look in minutes on 2 cores, raise --samples for stable indices (their error falls as 1/sqrt(N))
 
 # The doctrine's ranges, one table: path under doctrine., low, high, unit, plain label, source.
 # Notional ranges say so and why.
