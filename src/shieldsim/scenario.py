@@ -62,6 +62,13 @@ def _place(v: str) -> str:
     return v
 
 
+def _plain_names(v: Any, key: str) -> Any:
+    """In a list of catalog entries, a plain name is short for {key: NAME}."""
+    if isinstance(v, (list, tuple)):
+        return [{key: x} if isinstance(x, str) else x for x in v]
+    return v
+
+
 MissileName = Annotated[str, AfterValidator(_missile_name)]
 Place = Annotated[str, AfterValidator(_place)]
 
@@ -267,10 +274,7 @@ class FootprintSpec(Section):
     @field_validator("missiles", mode="before")
     @classmethod
     def _missile_names(cls, v: Any) -> Any:
-        # A plain catalog name is short for {missile: NAME}.
-        if isinstance(v, (list, tuple)):
-            return [{"missile": x} if isinstance(x, str) else x for x in v]
-        return v
+        return _plain_names(v, "missile")
 
     def flown_missiles(self) -> list[tuple[str, str]]:
         """(missile, launch place) pairs the footprint flies: ``missiles`` if given, else ``missile``."""
@@ -344,10 +348,7 @@ class Scenario(Section):
     @field_validator("sensors", mode="before")
     @classmethod
     def _sensor_names(cls, v: Any) -> Any:
-        # A plain catalog name is short for {name: NAME}.
-        if isinstance(v, (list, tuple)):
-            return [{"name": x} if isinstance(x, str) else x for x in v]
-        return v
+        return _plain_names(v, "name")
 
     @field_validator("version", mode="before")
     @classmethod
