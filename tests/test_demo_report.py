@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # the real demo, cold tables: `pytest -m slow` runs it
+
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory):

@@ -214,6 +214,7 @@ def test_bad_param_is_one_line_exit_2():
     assert rc == 2 and len(err.strip().splitlines()) == 1 and "--param" in err
 
 
+@pytest.mark.slow  # a Dask cluster and 2 x N model runs
 def test_sobol_runs_on_dask_and_resumes(tmp_path):
     args = ("sensitivity", SCENARIO, "--method", "sobol", "--samples", "2", "--param", "doctrine.sspk",
             "--param", "doctrine.require_track", "--set", "analysis.compare_resolution_deg=10", "-o", str(tmp_path))

@@ -29,6 +29,8 @@ from importlib import resources
 import numpy as np
 from numba import njit, vectorize
 
+from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must precede the decorators)
+
 # --- WGS84 (NIMA TR8350.2) --------------------------------------------------------
 WGS84_A = 6378137.0
 WGS84_F = 1.0 / 298.257223563

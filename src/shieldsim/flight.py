@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must precede the decorators)
 from . import earth as E
 from .vehicles import MACH_GRID, MAX_STAGES, Rocket, cd_values, stage_table
 

@@ -16,7 +16,8 @@ the point's geodetic positions times ``R_REF``, altitude is geodetic; the same m
 is used for the fan and for the threats, so its small distortion cancels.
 
 Tables are cached on disk (``$SHIELDSIM_CACHE`` or ``~/.cache/shieldsim``), keyed by the
-booster's parameters and the site latitude.
+booster's parameters, the site latitude, the grid and the hash of the physics code
+(``cache.code_hash``); a file that does not carry its own key, or cannot be read, is rebuilt.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
+from . import cache as _cache  # kernels cached per code hash: must precede the decorators
 from . import earth as E
 from .flight import fly_rockets
 from .vehicles import Rocket
@@ -46,7 +48,6 @@ KICK_MAX_RAD = math.radians(85.0)
 D_STEP_M = 10e3
 H_STEP_M = 10e3
 FAN_DT_S = 1.0
-TABLE_VERSION = 5
 
 
 @dataclass
@@ -227,12 +228,11 @@ def _local_components(lat, lon, v_ecef, site_lat, site_lon):
 
 
 def _cache_dir() -> Path:
-    d = os.environ.get("SHIELDSIM_CACHE")
-    return Path(d) if d else Path.home() / ".cache" / "shieldsim"
+    return _cache.cache_root()
 
 
 def _key(booster: Rocket, site_lat_deg: float, site_alt_km: float, t_max_s) -> str:
-    payload = json.dumps({"v": TABLE_VERSION, "rocket": asdict(booster), "lat": round(site_lat_deg, 1),
+    payload = json.dumps({"code": _cache.code_hash(), "rocket": asdict(booster), "lat": round(site_lat_deg, 1),
                           "alt": round(site_alt_km, 2), "tmax": t_max_s, "grid": [N_AZ, N_KICK, D_STEP_M, H_STEP_M]},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
@@ -251,13 +251,10 @@ def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, 
     """
     key = _key(booster, site_lat_deg, site_alt_km, (t_max_s, h_max_m, d_max_m))
     path = _cache_dir() / f"fan-{key}.npz"
-    if use_cache and path.exists():
-        try:
-            z = np.load(path)
-            return FlyoutTable(z["az"], z["d"], z["h"], z["t"], z["vd"], z["vu"], float(z["tb"]), float(z["vb"]),
-                               float(z["tmax"]))
-        except Exception:  # a damaged cache file is rebuilt
-            pass
+    if use_cache:
+        table = load_table(path, key)
+        if table is not None:
+            return table
     lat0 = math.radians(site_lat_deg)
     az_bins = np.arange(N_AZ) * 2 * math.pi / N_AZ
     kicks = np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, N_KICK)
@@ -309,15 +306,54 @@ def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, 
                         float(np.nanmax(vbo)),
                         t_max_s)
     if use_cache:
-        from .io import atomic_write_bytes
-        import io as _io
+        save_table(path, key, table)
+    return table
 
-        buf = _io.BytesIO()
-        np.savez_compressed(buf, az=az_bins, d=dgrid, h=hgrid, t=T, vd=VD, vu=VU, tb=table.burnout_time_s,
-                            vb=table.burnout_speed_m_s, tmax=t_max_s)
+
+_TABLE_FIELDS = ("az", "d", "h", "t", "vd", "vu", "tb", "vb", "tmax")
+
+
+def save_table(path: Path, key: str, table: FlyoutTable) -> bool:
+    """Write a table atomically with its key inside; an unwritable cache is reported and skipped."""
+    import io as _io
+
+    from .io import atomic_write_bytes
+
+    buf = _io.BytesIO()
+    np.savez_compressed(buf, key=np.array(key), az=table.az_rad, d=table.d_m, h=table.h_m, t=table.t_s,
+                        vd=table.v_down, vu=table.v_up, tb=table.burnout_time_s, vb=table.burnout_speed_m_s,
+                        tmax=table.t_max_s)
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, buf.getvalue())
-    return table
+    except OSError as exc:
+        _cache.warn(f"fly-out table not cached: cannot write {path} ({exc.strerror or exc})")
+        return False
+    return True
+
+
+def load_table(path: Path, key: str) -> FlyoutTable | None:
+    """The cached table at ``path`` if it is complete and carries ``key``; else None (with a warning).
+
+    A zip member's CRC-32 catches truncation and corruption; the stored key catches a file
+    written by other code or for another booster; the shapes catch a torn table.
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if set(z.files) != {"key", *_TABLE_FIELDS}:
+                raise ValueError(f"fields {sorted(z.files)}")
+            if str(z["key"]) != key:
+                raise ValueError("key does not match (another code version or booster)")
+            az, d, h, t, vd, vu = (z[n] for n in ("az", "d", "h", "t", "vd", "vu"))
+            shape = (az.size, d.size, h.size)
+            if not (t.shape == vd.shape == vu.shape == shape):
+                raise ValueError(f"table shapes {t.shape}, {vd.shape}, {vu.shape} for grid {shape}")
+            return FlyoutTable(az, d, h, t, vd, vu, float(z["tb"]), float(z["vb"]), float(z["tmax"]))
+    except Exception as exc:  # any unreadable file is rebuilt, never trusted
+        _cache.warn(f"fly-out table cache {path.name} is unusable ({type(exc).__name__}: {exc}); rebuilding it")
+        return None
 
 
 def reach(table: FlyoutTable, site_lat_deg: float, site_lon_deg: float, lat_deg, lon_deg, alt_km, t_available_s):

@@ -2,22 +2,19 @@
 
 Reference: the binomial / truncated-geometric laws of independent shots (Wilkening,
 "A Simple Model for Calculating Ballistic Missile Defense Effectiveness", Science &
-Global Security 8 (2000) 183-215, recalled), computed exactly by the closed forms in
-``shieldsim.doctrine``. Tolerance: the Monte Carlo's own 99 % confidence interval (Wilson
-for probabilities, normal for mean interceptor counts) must contain the closed form.
+Global Security 8 (2000) 183-215, recalled), written out in each test from the formula (no
+reference calls ``shieldsim.doctrine``'s own closed forms: those are checked against these
+laws in tests/test_doctrine.py). Tolerance: the Monte Carlo's own 99 % confidence interval
+(Wilson for probabilities, normal for mean interceptor counts) must contain the closed form.
 Seeds are fixed, so each check is deterministic.
 """
+
+from functools import cache
 
 import numpy as np
 import pytest
 
-from shieldsim.doctrine import (
-    Doctrine,
-    expected_interceptors_shoot_look_shoot,
-    p_kill_salvo,
-    p_kill_shoot_look_shoot,
-    simulate,
-)
+from shieldsim.doctrine import Doctrine, simulate
 
 TRIALS = 200_000
 CONFIDENCE = 0.99
@@ -32,7 +29,7 @@ def _inside(value, interval):
 def test_salvo_p_kill_matches_binomial_law(p, n):
     """n independent shots of SSPK p: P_kill = 1 - (1 - p)^n. Tolerance: 99 % Wilson interval, 200,000 trials."""
     out = simulate(np.ones((3, 1), dtype=int), [100], Doctrine("salvo", n, p), TRIALS, np.random.default_rng(11 + n))
-    assert _inside(p_kill_salvo(p, n), out.p_kill_ci(CONFIDENCE))
+    assert _inside(1 - (1 - p) ** n, out.p_kill_ci(CONFIDENCE))
     assert np.all(out.interceptors_used == n)
 
 
@@ -47,13 +44,13 @@ def test_shoot_look_shoot_matches_truncated_geometric_law(p, s, k):
 
 
 def test_shoot_look_shoot_truncated_by_inventory():
-    """One threat, 4 looks of salvo 2, 5 interceptors: salvos 2, 2, 1. Closed form with those sizes.
+    """One threat, 4 looks of salvo 2, 5 interceptors: salvos 2, 2, 1 while the threat survives.
+    P_kill = 1 - (1-p)^5; E[interceptors] = 2 + 2 (1-p)^2 + 1 (1-p)^4.
     Tolerance: 99 % intervals, 200,000 trials."""
     p, s, k, inv = 0.5, 2, 4, 5
     out = simulate([[k]], [inv], Doctrine("shoot-look-shoot", s, p), TRIALS, np.random.default_rng(5))
-    assert _inside(p_kill_shoot_look_shoot(p, s, k, inventory=inv), out.p_kill_ci(CONFIDENCE))
-    assert _inside(expected_interceptors_shoot_look_shoot(p, s, k, inventory=inv),
-                   out.interceptors_used_mean_ci(CONFIDENCE))
+    assert _inside(1 - (1 - p) ** 5, out.p_kill_ci(CONFIDENCE))
+    assert _inside(2 + 2 * (1 - p) ** 2 + (1 - p) ** 4, out.interceptors_used_mean_ci(CONFIDENCE))
     assert out.interceptors_used.max() == inv
 
 
@@ -61,16 +58,35 @@ def test_shoot_look_shoot_truncated_by_inventory():
 def test_decoys_and_discrimination_match_closed_form(model):
     """1 warhead + 4 decoys, identification q = 0.6, SSPK 0.8, 3 looks: a salvo is aimed at the
     warhead with q + (1 - q)/(r + 1), r decoys left (a decoy hit is destroyed); the closed form is
-    the exact recursion over r (UCS/MIT Countermeasures 2000; JASON 2010, parameters.md B.4).
-    This is a consistency check of the Monte Carlo against the recursion; the recursion itself
-    is checked against hand derivations in tests/test_doctrine.py.
-    Tolerance: 99 % intervals, 200,000 trials."""
+    the exact recursion over r (UCS/MIT, *Countermeasures*, 2000; JASON 2010), written out here
+    (``_decoy_law``); persistent discrimination is the mixture q * (always identified) +
+    (1 - q) * (never identified). Tolerance: 99 % intervals, 200,000 trials."""
     doctrine = Doctrine("shoot-look-shoot", 1, 0.8, p_discriminate=0.6, discrimination=model)
     out = simulate([[3]], [100], doctrine, TRIALS, np.random.default_rng(31), decoys=4)
-    kwargs = dict(p_discriminate=0.6, decoys=4, discrimination=model)
-    assert _inside(p_kill_shoot_look_shoot(0.8, 1, 3, **kwargs), out.p_kill_ci(CONFIDENCE))
-    assert _inside(expected_interceptors_shoot_look_shoot(0.8, 1, 3, **kwargs),
-                   out.interceptors_used_mean_ci(CONFIDENCE))
+    if model == "per-look":
+        pk, used = _decoy_law(0.8, 0.6, 4, 3)
+    else:
+        (pk1, u1), (pk0, u0) = _decoy_law(0.8, 1.0, 4, 3), _decoy_law(0.8, 0.0, 4, 3)
+        pk, used = 0.6 * pk1 + 0.4 * pk0, 0.6 * u1 + 0.4 * u0
+    assert _inside(pk, out.p_kill_ci(CONFIDENCE))
+    assert _inside(used, out.interceptors_used_mean_ci(CONFIDENCE))
+
+
+@cache
+def _decoy_law(p: float, q: float, decoys: int, looks: int) -> tuple[float, float]:
+    """P(kill) and E[interceptors] of single shots at a warhead among ``decoys`` decoys.
+
+    Each look aims at the warhead with a = q + (1 - q)/(r + 1); a hit on the warhead ends the
+    engagement, a hit on a decoy destroys it (r - 1), a miss leaves r; looks run out.
+    """
+    if looks == 0:
+        return 0.0, 0.0
+    a = q + (1 - q) / (decoys + 1)
+    k_same, u_same = _decoy_law(p, q, decoys, looks - 1)
+    k_less, u_less = _decoy_law(p, q, decoys - 1, looks - 1) if decoys else (0.0, 0.0)
+    pk = a * (p + (1 - p) * k_same) + (1 - a) * (p * k_less + (1 - p) * k_same)
+    used = 1 + a * (1 - p) * u_same + (1 - a) * (p * u_less + (1 - p) * u_same)
+    return pk, used
 
 
 def test_one_decoy_blind_two_looks_matches_hand_derivation():
@@ -87,6 +103,6 @@ def test_raid_with_ample_inventory_leaks_as_independent_threats():
     Tolerance: 99 % intervals, 200,000 trials."""
     p, s, k = 0.7, 1, 2
     out = simulate(np.full((10, 1), k), [100], Doctrine("shoot-look-shoot", s, p), TRIALS, np.random.default_rng(7))
-    pk = p_kill_shoot_look_shoot(p, s, k)
+    pk = 1 - (1 - p) ** (s * k)
     assert _inside(pk**10, out.p_no_leak_ci(CONFIDENCE))
     assert _inside(10 * (1 - pk), out.expected_leakers_ci(CONFIDENCE))

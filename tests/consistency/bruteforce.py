@@ -1,4 +1,4 @@
-"""Brute-force time to reach a point, shared by the intercept and reach validations.
+"""Brute-force time to reach a point, shared by the intercept and reach consistency checks.
 
 For each point, fly the interceptor straight at the point's bearing from the site over a
 dense scan of kick angles, with both fly-out guidance families of ``interceptors.py``
@@ -17,14 +17,32 @@ from shieldsim.flight import GUIDANCE, fly_rockets
 from shieldsim.interceptors import KICK_MAX_RAD, KICK_MIN_RAD, site_relative
 
 
+# Points per batch: the resampled fly-outs take 2 families x points x kicks x samples x ~10 floats;
+# batches keep that near 200 MB whatever the number of points (one batch of all points took 10 GB).
+MAX_FLOATS_PER_BATCH = 25_000_000
+
+
 def direct_time_to_reach(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, lon, alt, *, n_kick, ts,
                          velocity=False):
     """Shortest direct fly-out time (s) to points given in radians and metres; inf if never.
 
     ``ts`` are the fly-out sample times (s after launch), linearly interpolated between.
     With ``velocity``, also the interceptor's ECEF velocity (m, 3) on arrival by that
-    fastest path (interpolated the same way; NaN where never reached).
+    fastest path (interpolated the same way; NaN where never reached). Points are worked in
+    batches of bounded memory.
     """
+    lat, lon, alt = (np.atleast_1d(np.asarray(a, float)) for a in (lat, lon, alt))
+    per_point = len(GUIDANCE) * n_kick * ts.size * 10
+    step = max(1, MAX_FLOATS_PER_BATCH // per_point)
+    parts = [_direct_batch(booster, site_lat_deg, site_lon_deg, site_alt_km, lat[i:i + step], lon[i:i + step],
+                           alt[i:i + step], n_kick=n_kick, ts=ts, velocity=velocity)
+             for i in range(0, lat.size, step)]
+    if not velocity:
+        return np.concatenate(parts)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _direct_batch(booster, site_lat_deg, site_lon_deg, site_alt_km, lat, lon, alt, *, n_kick, ts, velocity):
     slat, slon = math.radians(site_lat_deg), math.radians(site_lon_deg)
     d, az = site_relative(slat, slon, lat, lon)
     m, nf = lat.size, len(GUIDANCE)

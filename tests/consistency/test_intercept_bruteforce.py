@@ -23,6 +23,8 @@ from shieldsim.interceptors import build_table
 
 from .bruteforce import direct_time_to_reach
 
+pytestmark = pytest.mark.slow  # brute-force fly-out scans, minutes: `pytest -m slow` runs it
+
 SITE = (54.4789, 17.1075)
 N_KICK = 120
 
