@@ -25,7 +25,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 PKG = Path(str(resources.files("shieldsim")))
-FLY = ["fly", "sejjil-2", "--from", "semnan", "--to", "40,20", "--json"]
+FLY = ["fly", "sejjil-2", "--from", "semnan", "--to", "40,40", "--json"]
 ENGAGE = ["engage", "third_site_2007", "--missile", "iran-irbm", "--from", "semnan", "--to", "berlin", "--trials", "50",
           "--json"]
 
@@ -62,9 +62,9 @@ def test_a_constant_edited_with_warm_caches_changes_fly_and_engage(tmp_path):
     fly1, _ = _run(root, cache, FLY)
     eng1, _ = _run(root, cache, ENGAGE)
     # The impact is the aim point either way (the solver re-aims), so compare the flight itself.
-    assert abs(fly1["flight_time_s"] - fly0["flight_time_s"]) > 0.5, (fly0, fly1)
-    assert abs(fly1["burnout_speed_km_s"] - fly0["burnout_speed_km_s"]) > 1e-4 or \
-        abs(fly1["apogee_km"] - fly0["apogee_km"]) > 0.5
+    # (A rerun of unchanged code gives byte-identical JSON, so any change is the edit's.)
+    assert abs(fly1["flight_time_s"] - fly0["flight_time_s"]) > 0.01, (fly0, fly1)
+    assert abs(fly1["apogee_km"] - fly0["apogee_km"]) > 0.01, (fly0, fly1)
     assert _engage_summary(eng1) != _engage_summary(eng0)
 
     # Damage every compiled-kernel file of the new code version: recompiled, with a warning, same answer.

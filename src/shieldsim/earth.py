@@ -8,7 +8,8 @@ Frames
 
 Sources
     * WGS84: NIMA TR8350.2, 3rd ed. (2000), table 3.1 (a, 1/f, GM, omega).
-    * J2: EGM96 normalised C20 = -4.84165371736e-4, J2 = -sqrt(5) C20 (TR8350.2 table 5.3).
+    * J2: the WGS84 ellipsoid's normalised C20 = -0.484166774985e-3, J2 = -sqrt(5) C20
+      (TR8350.2 table 3.3; EGM96's C20 = -4.84165371736e-4 would give J2 2.9e-6 smaller).
     * Geodetic from ECEF: H. Vermeille, "Direct transformation from geocentric coordinates to
       geodetic coordinates", J. Geodesy 76 (2002) 451-454, closed form (no iteration).
     * Atmosphere: U.S. Standard Atmosphere 1976 (NOAA-S/T 76-1562): the seven layers of
@@ -38,7 +39,7 @@ WGS84_B = WGS84_A * (1.0 - WGS84_F)
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 GM = 3.986004418e14
 OMEGA_EARTH = 7.292115e-5
-J2 = 1.08262982131e-3  # EGM96, -sqrt(5) * C20
+J2 = 1.08262982131e-3  # WGS84 ellipsoid, -sqrt(5) * C20 (TR8350.2 table 3.3)
 # Radius of the spherical Earth used for validation (equal to the WGS84 semi-major axis,
 # as the CLI contract of `fly --earth sphere` specifies).
 SPHERE_RADIUS = WGS84_A

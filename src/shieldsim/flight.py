@@ -39,8 +39,11 @@ P_TV, P_TP, P_KICK, P_AZ, P_TEND, P_AREF, P_BETA, P_POWERED, P_LAT0, P_LON0, P_R
 N_PARAMS = 12
 GUIDANCE = ("gravity-turn", "hold-pitch")
 REENTRY_ALT_M = 100e3
-# Integration tolerances: chosen so that a 30-minute ICBM arc lands within a few metres of
-# a DOP853 reference at rtol 1e-12 (tests/validation/test_reference_integration.py).
+# Integration tolerances: chosen so that a 30-minute ICBM arc in free flight lands within a few
+# metres of a DOP853 reference at rtol 1e-12 (tests/validation/test_reference_integration.py).
+# Powered flight is looser: burnout within 1e-4 relative (5-7 m, 0.1-0.2 m/s: up to ~100 m of
+# range), from ATOL on velocity across the kinks of the C_D(Mach) table
+# (tests/validation/test_powered_flight_reference.py).
 RTOL = 1e-9
 ATOL = 1e-3
 EVENT_TOL_S = 1e-5
