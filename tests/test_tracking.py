@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from datetime import timedelta
 
 import numpy as np
@@ -177,18 +176,16 @@ def test_fire_control_time_follows_the_threshold(arc):
         fire_control_time(track, -1.0)
 
 
-def test_one_threat_one_radar_tracks_in_a_few_seconds():
-    """Whole flight at 1 s updates: thinned to at most 300 updates, under 5 s (Stone Soup ~1 ms/step)."""
+def test_a_long_flight_is_thinned_to_at_most_300_updates():
+    """Whole flight at 1 s updates: thinned to at most 300 updates (its speed is measured in
+    benchmarks/bench_observe.py, not here)."""
     traj = kepler_arcs(35.2347, 53.9208, 315.0, 7000.0, gamma_deg=25.0, t_burnout_s=180.0)
     radar = Radar("wide", reference_range_km=6000.0, reference_rcs_m2=0.01, **KURECIK)
     t = np.arange(0.0, traj.t_impact[0], 1.0)
     series = _series(radar, traj, t)
     assert len(series) > 600
-    start = time.perf_counter()
     track = track_threat([series], t_burnout_s=float(traj.t_burnout[0]))
-    elapsed = time.perf_counter() - start
     assert 250 <= len(track) <= 301
-    assert elapsed < 5.0
 
 
 def test_track_observation_fills_first_track_and_fire_control():

@@ -268,11 +268,17 @@ def build_table(booster: Rocket, site_lat_deg: float, site_alt_km: float = 0.0, 
     guidance = np.repeat(np.array(families, dtype=object), N_AZ * N_KICK)
     tr = fly_rockets(booster, lat0, 0.0, site_alt_km * 1e3, az_all, k_all, t_max_s=t_max_s, guidance=guidance)
     ts = np.arange(0.0, t_max_s + FAN_DT_S, FAN_DT_S)
-    lat, lon, alt = tr.geodetic(ts)
-    vel = tr.velocity_ecef(ts)
-    dn, _ = site_relative(lat0, 0.0, lat, lon)
-    vd, vu = _local_components(lat, lon, vel, lat0, 0.0)
-    alt = np.where(np.isfinite(alt), alt, np.nan)
+    # Resample on the 1 s grid a slice of the fan at a time (one azimuth bin of one family), so
+    # the peak memory is four (fan x samples) arrays, not a dozen.
+    dn = np.empty((tr.n, ts.size))
+    alt, vd, vu = np.empty_like(dn), np.empty_like(dn), np.empty_like(dn)
+    for start in range(0, tr.n, N_KICK):
+        sl = slice(start, min(start + N_KICK, tr.n))
+        part = tr[sl]
+        lat, lon, alt[sl] = part.geodetic(ts)
+        dn[sl], _ = site_relative(lat0, 0.0, lat, lon)
+        vd[sl], vu[sl] = _local_components(lat, lon, part.velocity_ecef(ts), lat0, 0.0)
+    alt[~np.isfinite(alt)] = np.nan
     d_max = min(float(np.nanmax(dn)) + D_STEP_M, d_max_m)
     h_max = min(float(np.nanmax(alt)) + H_STEP_M, h_max_m)
     dgrid = np.arange(0.0, d_max + D_STEP_M, D_STEP_M)
