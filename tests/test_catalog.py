@@ -34,7 +34,7 @@ def _walk(node, path, sourced, out):
 
 
 def _min_energy_speed_m_s(range_km: float) -> float:
-    """Minimum-energy burnout speed over a non-rotating sphere (parameters.md D.x):
+    """Minimum-energy burnout speed over a non-rotating sphere ([@shieldsim-closed-forms]):
     sin(psi/2) = nu / (2 - nu), v = sqrt(nu mu / R)."""
     s = math.sin(range_km * 1e3 / R_SPHERE / 2.0)
     return math.sqrt(2.0 * s / (1.0 + s) * MU / R_SPHERE)
@@ -54,7 +54,7 @@ def test_names_are_unique_lower_case_ids():
 
 
 def test_min_energy_helper_reproduces_the_reference_table():
-    """parameters.md D.x: 1,300 km -> 3,400.9 m/s; 10,000 km -> 7,198.1 m/s."""
+    """[@shieldsim-closed-forms]: 1,300 km -> 3,400.9 m/s; 10,000 km -> 7,198.1 m/s."""
     assert _min_energy_speed_m_s(1300) == pytest.approx(3400.9, abs=1.0)
     assert _min_energy_speed_m_s(10000) == pytest.approx(7198.1, abs=1.0)
 
@@ -155,7 +155,7 @@ def test_sites_have_valid_coordinates_groups_and_sources():
     ("fylingdales", "semnan", 4666), ("deveselu", "semnan", 2699), ("semnan", "london", 4614),
 ])
 def test_site_coordinates_reproduce_the_reference_geodesic_distances(a, b, km):
-    """parameters.md section E, derived geometry [C] (WGS84 geodesic), to 0.5 %."""
+    """Derived geometry [C] (WGS84 geodesic) [@shieldsim-closed-forms], to 0.5 %."""
     from shieldsim.earth import ground_range_m
 
     sa, sb = catalog.site(a), catalog.site(b)
@@ -188,7 +188,7 @@ def test_built_lift_off_mass_matches_the_published_one():
 
 
 def test_boost_times_follow_the_reference():
-    """parameters.md B and D.x: Shahab-3 about 110 s; solid ICBMs 150-180 s; liquid ICBMs 250-300 s."""
+    """[@wright-kadyshev-1994; @podvig-2001; @aps-2003-boost-phase]: Shahab-3 about 110 s; solid ICBMs 150-180 s; liquid ICBMs 250-300 s."""
     assert catalog.missile("shahab-3").burn_time_s == pytest.approx(110)
     for name in ("ss-25", "ss-27"):
         assert 150 <= catalog.missile(name).burn_time_s <= 180
@@ -200,7 +200,7 @@ def test_boost_times_follow_the_reference():
                                   "ss-18", "ss-19", "ss-25", "ss-27"])
 def test_ideal_delta_v_exceeds_the_minimum_energy_speed_by_plausible_losses(name):
     """Ideal delta-v minus the minimum-energy burnout speed of the published range
-    (parameters.md D.x) lies within 0.6-1.8 km/s of gravity, drag and back-pressure losses."""
+    ([@shieldsim-closed-forms]) lies within 0.6-1.8 km/s of gravity, drag and back-pressure losses."""
     r = catalog.missile(name)
     rng = catalog.value(catalog.get(name)["published"]["range_km"])
     loss = r.ideal_delta_v_m_s() - _min_energy_speed_m_s(rng)

@@ -84,32 +84,32 @@ def test_gbi_2stage_publishes_the_disputed_burnout_speed():
 
 
 def test_ideal_delta_v_of_gbi_2stage_in_parameters_table_range():
-    """parameters.md A.1 table [C]: two-stage GBI ideal delta-v 8.67-10.23 km/s (extra inert 600/300 to 0/0)."""
+    """[@shieldsim-closed-forms] table [C]: two-stage GBI ideal delta-v 8.67-10.23 km/s (extra inert 600/300 to 0/0)."""
     dv = catalog_interceptor("gbi-2stage").ideal_delta_v_m_s / 1e3
     assert 8.67 <= dv <= 10.23
 
 
 def test_ideal_delta_v_of_gbi_3stage_in_parameters_table_range():
-    """parameters.md A.1 table [C]: three-stage GBI ideal delta-v 9.86-12.02 km/s (extra inert 600/300/150 to 0)."""
+    """[@shieldsim-closed-forms] table [C]: three-stage GBI ideal delta-v 9.86-12.02 km/s (extra inert 600/300/150 to 0)."""
     dv = catalog_interceptor("gbi-3stage").ideal_delta_v_m_s / 1e3
     assert 9.86 <= dv <= 12.02
 
 
 def test_third_stage_is_worth_about_one_and_a_half_km_s():
-    """parameters.md A.1: removing the small third stage costs only ~1.2-1.8 km/s (Lewis-Postol structure)."""
+    """[@shieldsim-closed-forms]: removing the small third stage costs only ~1.2-1.8 km/s (Lewis-Postol structure)."""
     gain = (catalog_interceptor("gbi-3stage").ideal_delta_v_m_s - catalog_interceptor("gbi-2stage").ideal_delta_v_m_s)
     assert 1200 <= gain <= 1800
 
 
 def test_gbi_liftoff_mass_as_in_parameters_table():
-    """parameters.md A.1: lift-off mass 21-22.5 t follows from the stage table [C]."""
+    """[@shieldsim-closed-forms]: lift-off mass 21-22.5 t follows from the stage table [C]."""
     assert 20_500 <= catalog_interceptor("gbi-2stage").liftoff_mass_kg <= 22_500
     assert 21_000 <= catalog_interceptor("gbi-3stage").liftoff_mass_kg <= 22_500
 
 
 @pytest.mark.parametrize("name", sorted(REQUIRED))
 def test_published_speeds_leave_a_plausible_loss_budget(name):
-    """Ideal delta-v minus 0.3-2.6 km/s of gravity, drag and steering losses (parameters.md A.1:
+    """Ideal delta-v minus 0.3-2.6 km/s of gravity, drag and steering losses ([@shieldsim-closed-forms]:
     typically 1-2 km/s for GBI-class burns, less for short SM-3/THAAD burns) overlaps the
     published burnout-speed range [low, high]."""
     icpt = catalog_interceptor(name)
@@ -286,21 +286,21 @@ FLOWN = {name: flown_burnout_speed(catalog_interceptor(name).booster)[0] / 1e3 f
 
 @pytest.mark.parametrize("name", sorted(REQUIRED - {"gbi-3stage"}))
 def test_flown_burnout_speed_inside_the_published_range(name):
-    """Flown burnout speed lies in the catalog's published [low, high] (parameters.md A.1-A.3;
+    """Flown burnout speed lies in the catalog's published [low, high] (the catalog's sources;
     no tolerance: the notional SM-3 / THAAD stacks are calibrated into the range)."""
     pub = catalog_interceptor(name).published_burnout_speed_km_s
     assert pub["low"] <= FLOWN[name] <= pub["high"]
 
 
 def test_flown_burnout_speed_of_gbi_3stage_inside_the_published_range():
-    """As above for gbi-3stage: published 6.0-9.5 km/s (parameters.md A.1, D; Lewis & Postol's
+    """As above for gbi-3stage: published 6.0-9.5 km/s ([@lewis-postol-2008-bulletin; @spacenews-2007-third-site]; Lewis & Postol's
     '> 8.5 km/s' is a lower bound, the high end is the stack's ideal delta-v less its losses)."""
     pub = catalog_interceptor("gbi-3stage").published_burnout_speed_km_s
     assert pub["low"] <= FLOWN["gbi-3stage"] <= pub["high"]
 
 
 def test_gbi_3stage_flies_faster_than_the_2stage_by_what_the_third_stage_is_worth():
-    """parameters.md A.1 (Lewis-Postol structure): removing the small third stage costs only
+    """[@shieldsim-closed-forms] (Lewis-Postol structure): removing the small third stage costs only
     ~1.2-1.8 km/s of burnout speed. Tolerance: that range, no more. (The maximum-range
     definition gave 7.87 vs 7.88 km/s, the three-stage slower.)"""
     gain = FLOWN["gbi-3stage"] - FLOWN["gbi-2stage"]
@@ -309,7 +309,7 @@ def test_gbi_3stage_flies_faster_than_the_2stage_by_what_the_third_stage_is_wort
 
 def test_flown_burnout_time_is_the_sum_of_the_burn_times():
     """Solid motors burn for a fixed time: burnout at the sum of the stage burn times
-    (parameters.md A.1: 68.4 + 69.7 s two-stage, + 67.7 s three-stage), within 0.01 s."""
+    ([@wikipedia-orion; @atk-orion-catalog]: 68.4 + 69.7 s two-stage, + 67.7 s three-stage), within 0.01 s."""
     for name, t_sum in (("gbi-2stage", 138.1), ("gbi-3stage", 205.8)):
         _, t = flown_burnout_speed(catalog_interceptor(name).booster)
         assert t == pytest.approx(t_sum, abs=0.01)

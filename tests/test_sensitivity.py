@@ -94,7 +94,7 @@ def test_default_parameter_list_covers_the_scenario():
     speed = next(p for p in params if p.path == SPEED)
     assert (speed.low, speed.high) == (6.0, 9.0)  # the catalog's published low/high of gbi-2stage
     decision = next(p for p in params if p.path == "doctrine.decision_delay_s")
-    assert (decision.low, decision.high) == (30.0, 120.0)  # parameters.md C.5
+    assert (decision.low, decision.high) == (30.0, 120.0)  # [@aps-2003-boost-phase; @nrc-2012]
     for i in range(5):  # every sensor of the scenario: switched, or skipped with a reason
         assert f"sensors.{i}.enabled" in paths or f"sensors.{i}.enabled" in skipped_paths
     assert any(s.startswith("catalog missile") for s in skipped_paths)

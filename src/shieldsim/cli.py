@@ -159,16 +159,14 @@ def catalog_show(
     rcs: Optional[float] = typer.Option(None, "--rcs", help="Sensors: detection range at this RCS (m^2)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
-    """Show one catalog entry with its sources and computed figures."""
-    from .analyses.catalog_entry import show_entry
+    """Show one catalog entry with its sources (full citations) and computed figures."""
+    from .analyses.catalog_entry import entry_text, show_entry
 
     out = show_entry(name, rcs_m2=rcs)
     if as_json:
         _emit_json(out)
         return
-    import yaml
-
-    _console().print(yaml.safe_dump(out, sort_keys=False, allow_unicode=True))
+    sys.stdout.write(entry_text(out))
 
 
 scenario_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,

@@ -21,7 +21,8 @@ Model
 * Decoys: a threat is a cloud of one warhead and d decoys (UCS/MIT, Sessler et al.,
   *Countermeasures*, April 2000: anti-simulation balloons; JASON 2010, JSR-10-620: the
   offense can field countermeasures the defense cannot handle at reasonable marginal cost;
-  MDA's position that midcourse discrimination works; parameters.md B.4). How well the
+  MDA's position that midcourse discrimination works [@sessler-2000-countermeasures;
+  @jason-2010-discrimination]). How well the
   defence tells them apart is the disputed parameter ``p_discriminate`` = q: at each look
   it identifies the warhead with probability q; otherwise it cannot tell the objects left
   apart and fires at one of them chosen uniformly. So a salvo is aimed at the warhead with

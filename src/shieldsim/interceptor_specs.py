@@ -7,9 +7,9 @@ delta-v, the altitude window of its seeker and structure, seeker acquisition ran
 the smallest and largest closing speeds it is credited with.
 
 The catalog (``catalog/interceptors.yaml``) holds every number as
-``{value, low, high, source, tag}`` (tags as in ``/work/shared/reference/parameters.md``:
+``{value, low, high, source, tag}`` (tags as in ``shieldsim.catalog``, sources in ``docs/sources.md``:
 V read, R recalled, C computed, D disputed, N notional with the reason in ``source``).
-The GBI stages are the Orion 50S XL(G) / 50 XL(G) / 38 motors of parameters.md A.1 with
+The GBI stages are the Orion 50S XL(G) / 50 XL(G) / 38 motors of the ATK catalog [@atk-orion-catalog] with
 notional extra inert mass (their flown burnout speed is an output, not tuned to MDA's
 figure); the SM-3 and THAAD stacks are notional, calibrated so that their flown burnout
 speed lies in the published range (ideal delta-v less 0.6-1 km/s of losses). "Flown

@@ -9,7 +9,7 @@ altitude level every fan trajectory crosses once going up (and once coming down,
 does); between neighbouring kick angles time and downrange vary smoothly, so ``T`` at a
 grid point is interpolated across kicks rather than read off the nearest sample. This is
 the classic "fly-out fan" of battle-space analysis (e.g. Wilkening, *Science & Global
-Security* 8 (2000) 183, fig. 3; Lewis & Postol 2007 slides, parameters.md D.1).
+Security* 8 (2000) 183, fig. 3 [@wilkening-2000]; Lewis & Postol 2007 slides [@lewis-postol-2007-aaas]).
 
 Geometry relative to a site: downrange is the great-circle angle between the site's and
 the point's geodetic positions times ``R_REF``, altitude is geodetic; the same mapping

@@ -10,7 +10,7 @@ detection windows, cue times and noisy radar measurements.
 
 Models and sources
     * Detection range from the radar range equation R^4 ∝ P_av·A²·σ (Lewis & Postol 2012,
-      parameters.md C.6): R_det(σ) = R_ref·(σ/σ_ref)^(1/4) from a reference range against a
+      [@lewis-postol-2012-tpy2]): R_det(σ) = R_ref·(σ/σ_ref)^(1/4) from a reference range against a
       reference RCS. Detection is deterministic inside R_det (a cookie-cutter sensor: R_det is
       read as the range of a firm single-dwell detection).
     * Measurement noise: σ = σ_ref·sqrt(SNR_ref/SNR), with SNR ∝ σ/R^4 and SNR_ref the SNR at
@@ -18,8 +18,8 @@ Models and sources
       Systems*, 3rd ed., sec. 6.3 and 6.4: monopulse angle and range accuracy go as
       1/sqrt(2·SNR)); floored at ``noise_floor_fraction``·σ_ref for calibration and bias limits.
     * Radar horizon: the straight line of sight must not pass below the WGS84 ellipsoid (no
-      refraction; parameters.md C.6 gives the closed forms on a sphere, the tests check them).
-    * Infrared early warning (parameters.md C.5): the plume is seen above the cloud tops
+      refraction; the closed forms on a sphere [@shieldsim-closed-forms] are what the tests check).
+    * Infrared early warning (sources: the catalog's dsp-geo and sbirs): the plume is seen above the cloud tops
       (default 12 km, [R] 10–15 km) while the motor burns; a satellite sees it when the line
       of sight stays above the cloud layer; the report follows after a latency
       (default 45 s, [R] 30–60 s, APS 2003 / NRC 2012 planning values).
@@ -193,7 +193,7 @@ class Radar:
         """Detection range against a target of RCS ``rcs_m2`` (m², array or scalar).
 
         R_det = R_ref·(σ/σ_ref)^(1/4): the radar range equation with everything but the RCS
-        held fixed (parameters.md C.6).
+        held fixed [@lewis-postol-2012-tpy2].
         """
         rcs = np.asarray(rcs_m2, dtype=float)
         if not np.all(np.isfinite(rcs)) or np.any(rcs <= 0):

@@ -27,7 +27,7 @@ Monotonicity: a pair in reach at 9 km/s (Kozelsk -> Boston)
 must stay in reach at 10 km/s.
 
 Pairs: Kozelsk and Tatishchevo x New York and Boston (bases and targets whose minimum
-speed falls inside the disputed 6-9 km/s, parameters.md A.1, once the SS-27 flies its true
+speed falls inside the disputed 6-9 km/s [@afp-2008-postol], once the SS-27 flies its true
 minimum-energy trajectory and is observed at its own 0.01 m2), checked at the scenario's
 6.3 km/s (all out of reach) and at 9.0 km/s (all engageable).
 """
@@ -164,7 +164,7 @@ def reach_fast():
 
 @pytest.fixture(scope="module")
 def reach_scenario():
-    """Reach at the scenario's 6.3 km/s (MDA's figure, parameters.md A.1)."""
+    """Reach at the scenario's 6.3 km/s (MDA's figure [@afp-2008-postol])."""
     ctx = load_context(SCENARIO)
     res = reach_for(ctx, launches=LAUNCHES, targets=TARGETS, speeds=(6.3,))
     return ctx, res, _brute_force_rows(ctx, res)

@@ -31,7 +31,7 @@ def test_free_flight_matches_kepler_on_sphere(batch):
 
 
 def test_minimum_energy_table_10000_km():
-    """parameters.md D.x [C]: 7,198.1 m/s at 22.52 deg gives 10,000 km in 1,931.0 s on R = 6,371 km.
+    """[@shieldsim-closed-forms] [C]: 7,198.1 m/s at 22.52 deg gives 10,000 km in 1,931.0 s on R = 6,371 km.
 
     Our sphere has R = 6,378.137 km, so compare with the closed form at our radius instead
     and check the published row reproduces through the same formula (0.2 s, 1 km)."""

@@ -2,7 +2,7 @@
 
 The equator of the WGS84 ellipsoid is a circle of radius a, and a target over the equator seen
 from a radar on the equator stays in the equatorial plane, so the spherical-Earth formulas of
-parameters.md C.6 are exact there and test the ellipsoid code without approximation.
+[@shieldsim-closed-forms] are exact there and test the ellipsoid code without approximation.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _radar(**kw):
 def test_radar_horizon_distance_is_r_acos_r_over_r_plus_h(h_km):
     """Horizon ground distance to a target at altitude h, radar on the surface, 0° mask.
 
-    Reference: exact geometric horizon on a circle, s = R·acos(R/(R+h)) (parameters.md C.6),
+    Reference: exact geometric horizon on a circle, s = R·acos(R/(R+h)) ([@shieldsim-closed-forms]),
     and its small-h form sqrt(2Rh). Target circling the equator away from the radar at
     0.05°/s; the last detection time gives the central angle. Tolerance: 10 m on s (the
     bisection resolves 1 ms ≈ 5.6 m of ground track). The small-h form sqrt(2Rh) is checked
@@ -92,7 +92,7 @@ def test_time_a_rising_target_clears_an_elevation_mask(theta_deg, eps_deg):
 def test_detection_range_scales_as_fourth_root_of_rcs_along_a_radial_path():
     """Target rising straight above the radar: range = v·t, so last detection = R_det/v.
 
-    Reference: radar range equation R ∝ σ^(1/4) (parameters.md C.6): 1,000 km at 0.01 m²
+    Reference: radar range equation R ∝ σ^(1/4) [@lewis-postol-2012-tpy2]: 1,000 km at 0.01 m²
     gives 1,000·10^(1/4) km at 0.1 m² and 1,000·100^(1/4) at 1 m². Tolerance 5 m (1 ms at
     1 km/s, plus the refinement).
     """

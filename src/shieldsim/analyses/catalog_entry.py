@@ -1,10 +1,18 @@
 """``shieldsim catalog show NAME``: one entry with its sources plus what shieldsim computes
 from it (a missile's maximum range, an interceptor's flown burnout speed, a sensor's
-detection range)."""
+detection range).
+
+Every mapping that carries a ``source`` (each parameter, a site's coordinates, a
+satellite) also gets ``citations``: the full bibliography entries of the keys its source
+cites (``[{key, author, title, year, published, url, reliability, read}]``, from
+``catalog/sources.yaml``). ``entry_text`` is the plain-text form: the entry as YAML with
+each source's ``[@key]`` replaced by a number, then the numbered list of sources.
+"""
 
 from __future__ import annotations
 
 import copy
+import textwrap
 
 
 def show_entry(name: str, rcs_m2: float | None = None) -> dict:
@@ -24,8 +32,67 @@ def show_entry(name: str, rcs_m2: float | None = None) -> dict:
 
         entry.update(flown_burnout(name))
     elif kind == "sensor":
+        site_source = entry.get("site", {}).get("source") if isinstance(entry.get("site"), dict) else None
         entry.update(sensor_summary(entry, rcs_m2))
-    return entry
+        if site_source and isinstance(entry.get("site"), dict):
+            entry["site"]["source"] = site_source  # the computed site keeps where it comes from
+    return _with_citations(entry)
+
+
+def _with_citations(node):
+    """Every mapping with a ``source`` string gains ``citations`` (full, from sources.yaml)."""
+    from .. import catalog
+
+    if isinstance(node, dict):
+        for v in node.values():
+            _with_citations(v)
+        if isinstance(node.get("source"), str):
+            node["citations"] = catalog.citations(node["source"])
+    elif isinstance(node, list):
+        for v in node:
+            _with_citations(v)
+    return node
+
+
+def entry_text(entry: dict) -> str:
+    """``catalog show`` as text: the entry as YAML, each ``[@key]`` shown as ``[n]``, then the
+    numbered sources (author, year, title, where published, address, what was read there)."""
+    import yaml
+
+    from .. import catalog
+
+    shown = copy.deepcopy(entry)
+    numbers: dict[str, int] = {}
+    full: dict[str, dict] = {}
+
+    def number(keys):
+        for k in keys:
+            numbers.setdefault(k, len(numbers) + 1)
+        return "[" + ", ".join(str(numbers[k]) for k in keys) + "]"
+
+    def walk(node):
+        if isinstance(node, dict):
+            for c in node.pop("citations", None) or ():
+                full.setdefault(c["key"], c)
+            if isinstance(node.get("source"), str):
+                node["source"] = catalog.replace_citations(node["source"], number)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(shown)
+    text = yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=100)
+    if not numbers:
+        return text
+    lines = ["", "Sources (what was read in each: --json, or docs/sources.md):"]
+    wrap = textwrap.TextWrapper(width=100, subsequent_indent="     ", break_long_words=False,
+                                break_on_hyphens=False)
+    for key, n in numbers.items():
+        c = full.get(key) or catalog.sources_by_key()[key]
+        lines.append(wrap.fill(f"[{n}] {catalog.format_citation(c)} ({c['reliability']}; {key})"))
+    return text + "\n".join(lines) + "\n"
 
 
 def _with_spread(node):

@@ -7,7 +7,7 @@ curves are computed with and without decoys (each decoy an object the defence ma
 instead of the warhead: with identification probability q = ``doctrine.p_discriminate``
 a look finds the warhead, otherwise it picks uniformly among the objects left, so a salvo
 is aimed at the warhead with q + (1 - q)/(r + 1) with r decoys still flying; UCS/MIT
-*Countermeasures* 2000; JASON 2010, parameters.md B.4).
+*Countermeasures* 2000; JASON 2010 [@sessler-2000-countermeasures; @jason-2010-discrimination]).
 """
 
 from __future__ import annotations

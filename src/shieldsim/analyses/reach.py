@@ -8,7 +8,8 @@ time: negative means the interceptor would have had to leave that much earlier),
 lowest interceptor burnout speed that makes the pair feasible, found by re-flying the
 interceptor rescaled (``interceptors.at_burnout_speed``) over a grid of speeds and
 interpolating the margin's zero crossing. This is the number that shows where, inside
-the disputed 6-9 km/s of the two-stage GBI, the answer flips (parameters.md A.1, D.1-D.4).
+the disputed 6-9 km/s of the two-stage GBI, the answer flips [@afp-2008-postol; @spacenews-2007-third-site;
+@lewis-postol-2008-bulletin; @mda-2007-europe-brochure; @wilkening-2012; @butt-postol-2011].
 """
 
 from __future__ import annotations

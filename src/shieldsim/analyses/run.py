@@ -21,7 +21,7 @@ from .threats import fly_threat_specs
 
 RUSSIAN_GROUP = "russia-icbm-base"
 # Clock origin of the CZML animation (threat times count from each launch): 8 June 2007, the
-# G8 summit at which Putin offered the Gabala radar (parameters.md C.4). Any date would do.
+# G8 summit at which Putin offered the Gabala radar [@rusnewsjournal-gabala]. Any date would do.
 CZML_EPOCH = "2007-06-08T12:00:00Z"
 US_GROUP = "us-city"
 

@@ -65,23 +65,23 @@ SOBOL_DEFAULT_SAMPLES = 16  # base points N (N (d + 2) evaluations): a power of 
 # Notional ranges say so and why.
 DOCTRINE_RANGES = (
     ("decision_delay_s", 30.0, 120.0, "s", "the launch decision delay",
-     "parameters.md C.5: a firm track/launch decision adds about 30-60 s in open boost/midcourse studies "
-     "(APS 2003, NRC 2012) [R]; swept 30-120 s as that section advises"),
+     "a firm track/launch decision adds about 30-60 s in open boost/midcourse studies "
+     "(APS 2003, NRC 2012) [R] [@aps-2003-boost-phase; @nrc-2012]; swept 30-120 s"),
     ("track_settle_s", 30.0, 120.0, "s", "the time a radar track needs to settle",
-     "parameters.md C.5 (as decision_delay_s), swept 30-120 s; the Stone Soup tracker of tracking.py reaches its "
+     "as decision_delay_s [@aps-2003-boost-phase; @nrc-2012], swept 30-120 s; the Stone Soup tracker of tracking.py reaches its "
      "fire-control threshold 25-125 s after its track starts on the built-in scenarios (analyses/defence.py)"),
     ("kill_assessment_s", 30.0, 120.0, "s", "the kill-assessment time",
      "notional: no open source gives the GBI's kill-assessment time; the 30-120 s span of the other "
-     "engagement timings (parameters.md C.5) is used"),
+     "engagement timings [@aps-2003-boost-phase; @nrc-2012] is used"),
     ("sspk", 0.5, 0.95, "", "the single-shot kill probability",
      "notional: the GBI's intercept-test record is mixed and no open source gives an operational SSPK; "
      "0.5 (about the test record) to 0.95 (the planning value of optimistic studies)"),
     ("p_discriminate", 0.5, 1.0, "", "the probability of picking the warhead among decoys",
-     "notional: open sources (JASON 2010 summary, parameters.md) judge midcourse discrimination unsolved "
+     "notional: open sources (JASON 2010 summary [@jason-2010-discrimination]) judge midcourse discrimination unsolved "
      "without a number; from a coin toss to perfect"),
     ("require_track", False, True, "", "a radar track is required at the intercept",
      "modelling choice: true, an intercept only inside a radar's track (in-flight updates, the 2007 plan's "
-     "architecture, parameters.md C.1); false, launch and intercept on the fire-control solution alone"),
+     "architecture [@obering-2007-pireport]); false, launch and intercept on the fire-control solution alone"),
 )
 OUTCOME_ONLY = {"doctrine.sspk", "doctrine.p_discriminate"}  # cannot move a battle space (doctrine.simulate only)
 ALL_GROUPS = frozenset({"threats", "raid", "footprint", "russian"})

@@ -8,11 +8,17 @@ optional) whose tag says how we know it: V read in the source, R recalled from a
 publication, C computed in closed form, D sources disagree (value/low/high span them),
 N notional (invented or calibrated by us; ``source`` says why and how). A bare number is
 allowed only inside a mapping that carries its own ``source`` (a site's ``lat_deg``,
-``lon_deg`` and ``alt_km`` with one ``source`` line). The tags and the public sources
-behind the numbers are those of ``reference/parameters.md``.
+``lon_deg`` and ``alt_km`` with one ``source`` line).
+
+A ``source`` is prose that cites the bibliography, ``sources.yaml`` in this directory,
+by key: ``[@key]`` or ``[@key1; @key2]`` (the tags ``[V]``, ``[R]`` ... inside the prose
+say how each claim is known). This module is the one parser of both: every source line of
+the shipped catalog cites at least one key, and every cited key exists. A notional
+value cites ``shieldsim-notional`` (or the calibration, closed form or recalled-value
+key that describes how shieldsim got it). ``docs/sources.md`` shows the bibliography.
 
 Everything is validated when the catalog is first read (names unique, kinds known, every
-number sourced, missiles buildable), so a bad entry fails at once and names itself.
+number sourced and cited, missiles buildable), so a bad entry fails at once and names itself.
 """
 
 from __future__ import annotations
@@ -37,6 +43,13 @@ TAGS = ("V", "R", "C", "D", "N")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SITE_GROUPS = ("iran-launch", "north-korea-launch", "russia-icbm-base", "europe-city", "us-city", "defence-site",
                "other-city")
+SOURCES_FILE = "sources.yaml"
+RELIABILITY = ("read", "recalled", "mixed", "computed", "notional")
+SOURCE_FIELDS = ("key", "author", "title", "year", "published", "url", "reliability", "read")
+_SOURCE_REQUIRED = ("key", "author", "title", "year", "reliability", "read")
+#: One citation group in a source line: ``[@key]`` or ``[@key1; @key2]``.
+CITE_RE = re.compile(r"\[@([^\[\]]*)\]")
+_BARE_KEY_RE = re.compile(r"\[([a-z0-9]+(?:-[a-z0-9]+)+)\]")
 _STAGE_KEYS = ("gross_mass_kg", "propellant_mass_kg", "isp_vac_s", "burn_time_s", "diameter_m")
 _PAYLOAD_KEYS = ("mass_kg", "beta_kg_m2", "rcs_m2")
 
@@ -134,23 +147,160 @@ def _read_file(path: Path | Any, label: str) -> list[dict]:
     return data
 
 
-def load_directory(directory: Path | Any) -> tuple[dict, ...]:
-    """Read and validate every ``*.yaml`` catalog file in ``directory`` (sorted by file name)."""
+# --- the bibliography and citations -------------------------------------------------------
+def read_sources(path: Path | Any, label: str = f"catalog/{SOURCES_FILE}") -> dict[str, dict]:
+    """Read and validate a bibliography file: ``{key: entry}`` in file order.
+
+    Each entry has ``key``, ``author``, ``title``, ``year`` (a year or ``n.d.``; always
+    returned as a string), ``reliability`` (one of RELIABILITY) and ``read`` (what was
+    read, recalled or computed there), and optionally ``published`` and ``url``.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(label, f"not valid YAML: {exc}") from None
+    if not isinstance(data, list):
+        raise ScenarioError(label, "the bibliography must be a YAML list of sources")
+    out: dict[str, dict] = {}
+    for i, s in enumerate(data):
+        where = f"{label}:{i}"
+        if not isinstance(s, dict):
+            raise ScenarioError(where, f"each source must be a mapping, got {type(s).__name__}")
+        key = s.get("key")
+        if not isinstance(key, str) or not NAME_RE.match(key):
+            raise ScenarioError(f"{where}.key", f"key must be a lower-case id with hyphens, got {key!r}")
+        where = f"{label}[{key}]"
+        if key in out:
+            raise ScenarioError(f"{where}.key", f"key {key!r} is used twice")
+        unknown = set(s) - set(SOURCE_FIELDS)
+        if unknown:
+            raise ScenarioError(where, f"unknown field(s) {sorted(unknown)}; allowed: {', '.join(SOURCE_FIELDS)}")
+        entry = dict(s)
+        if _is_number(entry.get("year")):
+            entry["year"] = str(int(entry["year"]))
+        for f in _SOURCE_REQUIRED:
+            if not isinstance(entry.get(f), str) or not entry[f].strip():
+                raise ScenarioError(f"{where}.{f}", f"every source needs a non-empty {f}")
+        if not re.fullmatch(r"\d{4}|n\.d\.", entry["year"]):
+            raise ScenarioError(f"{where}.year", f"year must be a year or n.d., got {entry['year']!r}")
+        if entry["reliability"] not in RELIABILITY:
+            raise ScenarioError(f"{where}.reliability",
+                                f"reliability must be one of {', '.join(RELIABILITY)}, got {entry['reliability']!r}")
+        for f in ("published", "url"):
+            if entry.get(f) is not None and (not isinstance(entry[f], str) or not entry[f].strip()):
+                raise ScenarioError(f"{where}.{f}", f"{f} must be text or null")
+        if entry.get("url") is not None and not re.match(r"https?://\S+$", entry["url"]):
+            raise ScenarioError(f"{where}.url", f"url must be an http(s) address, got {entry['url']!r}")
+        out[key] = {f: entry.get(f) for f in SOURCE_FIELDS}
+    return out
+
+
+def parse_citations(text: str, where: str = "source", known: Any = None) -> list[str]:
+    """The keys a source line cites, unique, in order of first appearance.
+
+    Citations are written ``[@key]`` or ``[@key1; @key2]``. A malformed group, a bare
+    ``[key]`` of a known source, or (when ``known`` is given) a key not in ``known``
+    raises a ScenarioError on ``where``.
+    """
+    keys: list[str] = []
+    for m in CITE_RE.finditer(text):
+        for part in ("@" + m.group(1)).split(";"):
+            part = part.strip()
+            if not part.startswith("@") or not NAME_RE.match(part[1:]):
+                raise ScenarioError(where, f"malformed citation {m.group(0)!r}: write [@key] or [@key1; @key2]")
+            key = part[1:]
+            if known is not None and key not in known:
+                close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ScenarioError(where, f"cites {key!r}, which is not in catalog/{SOURCES_FILE}{hint}")
+            if key not in keys:
+                keys.append(key)
+    if text.count("[@") != len(CITE_RE.findall(text)):
+        raise ScenarioError(where, "a citation '[@' is not closed with ']'")
+    for m in _BARE_KEY_RE.finditer(text):
+        if known is not None and m.group(1) in known:
+            raise ScenarioError(where, f"write the citation {m.group(0)} as [@{m.group(1)}]")
+    return keys
+
+
+def replace_citations(text: str, render: Any) -> str:
+    """``text`` with every citation group replaced by ``render(keys)`` (a string)."""
+    return CITE_RE.sub(lambda m: render([p.strip()[1:] for p in ("@" + m.group(1)).split(";")]), text)
+
+
+def sourced_mappings(node: Any, where: str):
+    """(where, mapping) for every mapping that carries a ``source`` string, depth first."""
+    if isinstance(node, dict):
+        if isinstance(node.get("source"), str):
+            yield where, node
+        for key, sub in node.items():
+            yield from sourced_mappings(sub, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from sourced_mappings(sub, f"{where}.{i}")
+
+
+def _check_citations(e: dict, where: str, bibliography: dict, require: bool) -> None:
+    for path, node in sourced_mappings(e, where):
+        keys = parse_citations(node["source"], f"{path}.source", bibliography)
+        if require and not keys:
+            raise ScenarioError(f"{path}.source", "cites no source: add [@key] from catalog/sources.yaml "
+                                                  "(a notional value cites [@shieldsim-notional])")
+
+
+def load_directory(directory: Path | Any, *, require_citations: bool = False) -> tuple[dict, ...]:
+    """Read and validate every ``*.yaml`` catalog file in ``directory`` (sorted by file name).
+
+    Citations are checked against ``directory/sources.yaml`` if there is one, else
+    against the shipped bibliography; with ``require_citations`` every source line must
+    cite at least one key (the shipped catalog is read so).
+    """
+    bib_file = directory / SOURCES_FILE
+    bibliography = read_sources(bib_file) if bib_file.is_file() else sources_by_key()
     out: list[dict] = []
     seen: dict[str, str] = {}
-    for path in sorted((p for p in directory.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name):
+    for path in sorted((p for p in directory.iterdir() if p.name.endswith(".yaml") and p.name != SOURCES_FILE),
+                       key=lambda p: p.name):
         for e in _read_file(path, f"catalog/{path.name}"):
             if e["name"] in seen:
                 raise ScenarioError(f"catalog/{path.name}[{e['name']}]",
                                     f"name {e['name']!r} is already used in catalog/{seen[e['name']]}")
+            _check_citations(e, f"catalog/{path.name}[{e['name']}]", bibliography, require_citations)
             seen[e["name"]] = path.name
             out.append(e)
     return tuple(out)
 
 
 @lru_cache(maxsize=1)
+def _bibliography() -> dict[str, dict]:
+    return read_sources(resources.files(__name__) / SOURCES_FILE)
+
+
+def sources_by_key() -> dict[str, dict]:
+    """The shipped bibliography, ``{key: {key, author, title, year, published, url, reliability, read}}``."""
+    return copy.deepcopy(_bibliography())
+
+
+def citations(text: str) -> list[dict]:
+    """Full citations (``{key, author, title, year, published, url, reliability, read}``) of
+    the keys a source line cites, in order; an unknown key is a ScenarioError."""
+    bib = _bibliography()
+    return [dict(bib[k]) for k in parse_citations(text, "source", bib)]
+
+
+def format_citation(source: dict) -> str:
+    """One readable line: ``Author (year). Title. Published. URL``."""
+    parts = [f"{source['author']} ({source['year']}). {source['title'].rstrip('.')}."]
+    if source.get("published"):
+        parts.append(f"{source['published'].rstrip('.')}.")
+    if source.get("url"):
+        parts.append(source["url"])
+    return " ".join(parts)
+
+
+@lru_cache(maxsize=1)
 def _all() -> tuple[dict, ...]:
-    return load_directory(resources.files(__name__))
+    return load_directory(resources.files(__name__), require_citations=True)
 
 
 @lru_cache(maxsize=1)
@@ -309,5 +459,6 @@ def parse_place(text: str, field: str) -> Site:
                 lat_deg=lat, lon_deg=lon, alt_km=alt, group="ad-hoc", source="given as coordinates")
 
 
-__all__ = ["KINDS", "TAGS", "SITE_GROUPS", "Site", "entries", "names", "get", "value", "spread", "missile", "site",
-           "parse_place", "load_directory"]
+__all__ = ["KINDS", "TAGS", "SITE_GROUPS", "RELIABILITY", "Site", "entries", "names", "get", "value", "spread",
+           "missile", "site", "parse_place", "load_directory", "read_sources", "sources_by_key", "parse_citations",
+           "replace_citations", "citations", "format_citation", "sourced_mappings"]

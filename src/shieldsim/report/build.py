@@ -175,6 +175,19 @@ def _flown_speed(b):
     return b.table.burnout_speed_m_s / 1e3 if b.table is not None else float("nan")
 
 
+def _kill_vehicle_altitude_source(name):
+    """The catalog's sources of an interceptor's minimum and maximum intercept altitude."""
+    from .. import catalog
+
+    if name not in catalog.names("interceptor"):
+        return "scenario interceptor"
+    kv = catalog.get(name, kind="interceptor").get("kill_vehicle", {})
+    parts = [f"{label}: {kv[key]['source']}" for label, key in (("minimum", "min_intercept_alt_km"),
+                                                                   ("maximum", "max_intercept_alt_km"))
+             if isinstance(kv.get(key), dict) and kv[key].get("source")]
+    return "; ".join(parts) or "catalog (interceptors.yaml)"
+
+
 def _assumptions(ctx):
     from .. import catalog
 
@@ -188,7 +201,8 @@ def _assumptions(ctx):
                                               "--interceptor-speed sets a speed"})
         kv = b.interceptor.kill_vehicle
         out.append({"parameter": f"{b.interceptor.name} intercept altitudes", "value": f"{kv.min_intercept_alt_km:g}"
-                    f"\u2013{kv.max_intercept_alt_km:g}", "unit": "km", "source": "catalog (interceptors.yaml)"})
+                    f"\u2013{kv.max_intercept_alt_km:g}", "unit": "km",
+                    "source": _kill_vehicle_altitude_source(b.interceptor.name)})
     for s in ctx.defence.sensors:
         e = catalog.get(s.name, kind="sensor")
         for key in ("reference_range_km", "detection_range_km", "range_km"):

@@ -90,6 +90,10 @@ th { background: var(--shade); font-weight: 600; border-bottom: 2px solid #aab7b
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #fbfcfc; }
 .source { color: var(--muted); word-break: break-word; }
+.source a { color: var(--accent); text-decoration: none; }
+ol.sources { font-size: .85rem; padding-left: 1.6rem; }
+ol.sources li { margin-bottom: .35rem; }
+ol.sources .url { word-break: break-all; }
 .small { font-size: .8rem; color: var(--muted); }
 footer { margin-top: 3rem; padding-top: .8rem; border-top: 1px solid var(--rule); }
 @media print { body { max-width: none; font-size: 11pt; } h2 { break-after: avoid; }
@@ -290,6 +294,59 @@ def _slug(text: str, used: set[str]) -> str:
     return slug
 
 
+class _Citations:
+    """Numbers the bibliography keys cited in the assumptions table, in order of first use.
+
+    A source's ``[@key]`` groups (parsed by ``shieldsim.catalog``, the one parser) become
+    ``[n]`` links to the numbered list of full citations under the table; everything else
+    in the source is escaped text. A key that is not in the bibliography stays as text.
+    """
+
+    def __init__(self) -> None:
+        from shieldsim import catalog
+
+        self._catalog = catalog
+        self._bibliography = catalog.sources_by_key()
+        self.cited: dict[str, dict] = {}
+
+    def source_html(self, source: str) -> str:
+        marks: list[str] = []
+
+        def mark(keys: list[str]) -> str:
+            links = []
+            for key in keys:
+                entry = self._bibliography.get(key)
+                if entry is None:
+                    links.append(html.escape(key))
+                    continue
+                self.cited.setdefault(key, entry)
+                n = list(self.cited).index(key) + 1
+                links.append(f'<a href="#source-{html.escape(key, quote=True)}">{n}</a>')
+            marks.append("[" + ", ".join(links) + "]")
+            return f"\x00{len(marks) - 1}\x00"
+
+        text = html.escape(self._catalog.replace_citations(source, mark))
+        return re.sub("\x00(\\d+)\x00", lambda m: marks[int(m.group(1))], text)
+
+    def list_html(self) -> str:
+        if not self.cited:
+            return ""
+        items = []
+        for key, c in self.cited.items():
+            text = f"{html.escape(c['author'])} ({html.escape(c['year'])}). <cite>{html.escape(c['title'])}</cite>."
+            if c.get("published"):
+                text += f" {html.escape(c['published'].rstrip('.'))}."
+            if c.get("url"):
+                text += f' <span class="url">{html.escape(c["url"])}</span>'
+            text += (f' <span class="small">({html.escape(c["reliability"])}: '
+                     f"{html.escape(' '.join(c['read'].split()))})</span>")
+            items.append(f'<li id="source-{html.escape(key, quote=True)}">{text}</li>')
+        return ('<h3 id="assumption-sources">Sources</h3><ol class="sources">' + "".join(items) + "</ol>"
+                '<p class="small">Reliability: read = read in that publication (sometimes in a summary or a '
+                "mirror, as noted); recalled = recalled from it, not re-read; computed or notional = shieldsim's "
+                "own computation or assumption, described in the entry.</p>")
+
+
 def _assumption_rows(assumptions: Sequence[Mapping[str, Any]]) -> str:
     has_range = any(isinstance(a.get("value"), Mapping) and ("low" in a["value"] or "high" in a["value"])
                     or "low" in a or "high" in a for a in assumptions)
@@ -297,6 +354,7 @@ def _assumption_rows(assumptions: Sequence[Mapping[str, Any]]) -> str:
     parts = ['<div class="table-wrap"><table class="assumptions"><thead><tr>']
     parts += [f'<th scope="col">{h}</th>' for h in head]
     parts.append("</tr></thead><tbody>")
+    cites = _Citations()
     for a in assumptions:
         value = a.get("value")
         low, high = a.get("low"), a.get("high")
@@ -311,9 +369,10 @@ def _assumption_rows(assumptions: Sequence[Mapping[str, Any]]) -> str:
         if has_range:
             cells.append(html.escape("" if low is None and high is None
                                      else f"{format_value(low)} – {format_value(high)}"))
-        cells.append(f'<span class="source">{html.escape(str(source or "—"))}</span>')
+        cells.append(f'<span class="source">{cites.source_html(str(source)) if source else "—"}</span>')
         parts.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     parts.append("</tbody></table></div>")
+    parts.append(cites.list_html())
     return "".join(parts)
 
 
@@ -342,7 +401,9 @@ def build_report(
         ``table``: list of dicts or ``None``, with optional ``table_caption`` and
         ``columns`` (keys, or key → heading); ``notes``: plain small print after it.
     assumptions : ``[{parameter, value, source}]``, optionally ``unit``, ``low``,
-        ``high``; ``value`` may be a catalog entry ``{value, low, high, source}``.
+        ``high``; ``value`` may be a catalog entry ``{value, low, high, source}``. A
+        source's citations ``[@key]`` become numbered links to the full citations
+        (author, year, title, where published, address) listed under the table.
     subtitle, meta, footer : optional lines under the title, in small print at the top,
         and at the bottom (e.g. version, scenario, seed). No timestamp is added, so the
         same inputs give the same page.
