@@ -27,7 +27,8 @@ from shieldsim.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 DOCS = ROOT / "docs"
-SLOW_COMMANDS = {"demo", "run", "sweep", "compare"}
+# Examples of these commands take tens of seconds to minutes: they run in the slow lane (`pytest -m slow`).
+SLOW_COMMANDS = {"demo", "run", "sweep", "compare", "sensitivity"}
 FENCE = re.compile(r"^```([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 
@@ -100,7 +101,8 @@ def _examples():
 
 EXAMPLES = _examples()
 CLI_EXAMPLES = [e for e in EXAMPLES if e[1] == "cli"]
-RUNNABLE = [e for e in CLI_EXAMPLES if subcommand(shlex.split(e[2])[1:]) not in SLOW_COMMANDS]
+RUNNABLE = [pytest.param(*e, id=e[0], marks=[pytest.mark.slow] if subcommand(shlex.split(e[2])[1:]) in SLOW_COMMANDS
+                         else []) for e in CLI_EXAMPLES]
 PYTHON_EXAMPLES = [e for e in EXAMPLES if e[1] == "python"]
 
 
@@ -122,14 +124,13 @@ def test_examples_were_found():
     readme = [e for e in CLI_EXAMPLES if e[0].startswith("README")]
     assert len(readme) >= 5, "the README's Examples lost their shieldsim lines (or the parser broke)"
     assert any(e[0].startswith("README") for e in PYTHON_EXAMPLES)
-    assert any(e[0].startswith("docs/cli.md") for e in RUNNABLE)
-    skipped = [e[2] for e in CLI_EXAMPLES if e not in RUNNABLE]
-    assert all(subcommand(shlex.split(c)[1:]) in SLOW_COMMANDS for c in skipped)
+    assert any(e.values[0].startswith("docs/cli.md") for e in RUNNABLE)
+    assert len(RUNNABLE) == len(CLI_EXAMPLES)  # every example runs, the long ones in the slow lane
 
 
 def test_cli_page_covers_every_contract_command():
-    """docs/cli.md shows each command of DESIGN.md's contract table that this suite runs."""
-    cmds = [shlex.split(c)[1:] for i, _, c in RUNNABLE if i.startswith("docs/cli.md")]
+    """docs/cli.md shows each command of DESIGN.md's contract table (every example runs, in one lane or the other)."""
+    cmds = [shlex.split(c)[1:] for i, _, c in CLI_EXAMPLES if i.startswith("docs/cli.md")]
     words = {tuple(a for a in argv if not a.startswith("-"))[:2] for argv in cmds}
     heads = {w[0] for w in words if w}
     assert {"fly", "catalog", "scenario", "observe", "engage", "reach", "footprint"} <= heads
@@ -145,7 +146,7 @@ def test_cli_page_covers_every_contract_command():
         assert code in text, "the exit-code table lost a row"
 
 
-@pytest.mark.parametrize("where, kind, line", RUNNABLE, ids=[e[0] for e in RUNNABLE])
+@pytest.mark.parametrize("where, kind, line", RUNNABLE)
 def test_shieldsim_example_runs(where, kind, line, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = shlex.split(line, comments=True)[1:]

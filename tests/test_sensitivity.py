@@ -62,6 +62,7 @@ def threat_defended(threat: str, *settings: str) -> bool:
     return res["threats"][0]["shot_opportunities"] > 0
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_json_contract_fields(oat):
     res, _ = oat
     for key in ("scenario", "method", "figures", "skipped", "seconds"):
@@ -100,6 +101,7 @@ def test_default_parameter_list_covers_the_scenario():
     assert any(s.startswith("catalog missile") for s in skipped_paths)
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_every_flip_value_replays_with_set(oat):
     """A reported parameter value is accepted back by --set (the reproducibility promise)."""
     res, _ = oat
@@ -120,12 +122,14 @@ def test_every_flip_value_replays_with_set(oat):
     assert replayed > 0, "the 2007 scenario has flipping assumptions (the interceptor speed at least)"
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_russian_question_names_the_burnout_speed(oat):
     res, _ = oat
     names = [d["parameter"] for d in figure(res, RUSSIAN)["drivers"]]
     assert SPEED in names
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_russian_question_and_require_track(oat):
     """The brief expects doctrine.require_track among the Russian drivers; whether it moves
     the count is the engine's answer, so check it against the reach command itself."""
@@ -137,6 +141,7 @@ def test_russian_question_and_require_track(oat):
     assert ("doctrine.require_track" in names) == (n_without != base)
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_speed_flip_replays_through_reach(oat):
     res, _ = oat
     d = next(d for d in figure(res, RUSSIAN)["drivers"] if d["parameter"] == SPEED)
@@ -149,6 +154,7 @@ def test_speed_flip_replays_through_reach(oat):
         assert russian_engageable(f"{SPEED}={back:g}") == base_verdict
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_threat_flips_replay_through_engage(oat):
     res, _ = oat
     checked = 0
@@ -166,6 +172,7 @@ def test_threat_flips_replay_through_engage(oat):
         pytest.skip("no threat verdict flips inside the ranges with the current engine numbers")
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_sentences_and_tornado_charts_written(oat):
     res, out = oat
     assert (out / "sensitivity.json").exists()
@@ -181,6 +188,7 @@ def test_sentences_and_tornado_charts_written(oat):
                 assert d["sentence"].endswith(".") and " if " in d["sentence"]
 
 
+@pytest.mark.slow  # the scenario's full one-at-a-time sensitivity (module fixture, ~50 s)
 def test_report_section_from_sensitivity_json(oat):
     res, _ = oat
     from shieldsim.report.sensitivity import sensitivity_section

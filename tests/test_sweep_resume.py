@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 CELL_FILE = re.compile(r"^[0-9a-f]{16}\.json$")
 N_CELLS = 6
@@ -119,6 +120,7 @@ def _frame(path: Path) -> pd.DataFrame:
     return df[[c for c in df.columns if not c.endswith("_wall_s")]]
 
 
+@pytest.mark.slow  # a sweep on a Dask cluster, killed and resumed: a minute
 def test_killed_sweep_resumes_to_the_same_parquet(tmp_path):
     a, b = tmp_path / "A", tmp_path / "B"
 

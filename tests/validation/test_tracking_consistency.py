@@ -97,6 +97,7 @@ def test_ukf_average_nees_is_inside_the_chi_square_band(ukf_wide, t_check):
     assert lo <= mean <= hi
 
 
+@pytest.mark.slow  # the EKF is the comparison filter, not the one observe uses: 60 more runs
 @pytest.mark.parametrize("t_check", CHECKPOINTS)
 def test_ekf_average_nees_is_inside_the_chi_square_band_from_a_tight_prior(ekf_tight, t_check):
     """EKF from a 300 m / 6 m/s prior: average NEES inside the χ² 95 % band. Tolerance: the band."""
@@ -106,6 +107,7 @@ def test_ekf_average_nees_is_inside_the_chi_square_band_from_a_tight_prior(ekf_t
     assert lo <= mean <= hi
 
 
+@pytest.mark.slow
 def test_ekf_from_a_wide_prior_is_overconfident(measured):
     """Finding, the reason the UKF is the default: the EKF from the 3 km prior is overconfident.
 
