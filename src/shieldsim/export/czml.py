@@ -82,6 +82,7 @@ def trajectories_to_czml(
     sites: Sequence[Mapping[str, Any]] = (),
     document_name: str = "shieldsim",
     path_width_px: float = 2.0,
+    flyouts: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:
     """Trajectories and sites as a CZML document (a JSON array of packets).
 
@@ -93,6 +94,13 @@ def trajectories_to_czml(
         ``parse_color`` (optional). A ``description`` (HTML) is optional.
     epoch_iso : the scenario epoch, ISO 8601 (``"2007-06-01T12:00:00Z"``; no zone = UTC).
     sites : ``[{name, lat_deg, lon_deg, kind}]`` (``alt_km`` optional), drawn as points.
+    flyouts : interceptor fly-outs, e.g. ``analyses.flyouts.flyout_tracks``: each a track
+        as above (``t_s`` on the threat's clock, from the interceptor's launch to the
+        intercept) with an ``intercept`` ``{t_s, lat_deg, lon_deg, alt_km}``; optional
+        ``threat``, ``battery``, ``shot``. Each becomes a path packet (``flyout-...``,
+        available from launch to intercept) and an intercept-point packet
+        (``intercept-...``, shown from the intercept time to the end of the clock). A
+        fly-out with fewer than two samples keeps only its intercept point.
 
     Returns the CZML text. The first packet is the document preamble with a clock
     spanning all tracks; each track has ``availability`` over its own time span, a
@@ -105,45 +113,26 @@ def trajectories_to_czml(
     used_ids: set[str] = set()
     for i, track in enumerate(tracks):
         name = str(track.get("name", f"track {i + 1}"))
-        t = np.asarray(track["t_s"], dtype=float)
-        lat = np.asarray(track["lat_deg"], dtype=float)
-        lon = np.asarray(track["lon_deg"], dtype=float)
-        alt_m = np.asarray(track["alt_km"], dtype=float) * 1e3
-        if not (t.shape == lat.shape == lon.shape == alt_m.shape) or t.ndim != 1:
-            raise ValueError(f"track {name!r}: t_s, lat_deg, lon_deg, alt_km must be 1-D arrays of one length")
-        ok = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt_m)
-        t, lat, lon, alt_m = t[ok], lat[ok], lon[ok], alt_m[ok]
-        if t.size < 2:
-            raise ValueError(f"track {name!r}: needs at least two finite samples")
-        if np.any(np.diff(t) <= 0):
-            raise ValueError(f"track {name!r}: t_s must increase strictly")
-        start = epoch + dt.timedelta(seconds=float(t[0]))
-        end = epoch + dt.timedelta(seconds=float(t[-1]))
-        t_min, t_max = min(t_min, float(t[0])), max(t_max, float(t[-1]))
-        samples = np.column_stack([t - t[0], (lon + 180.0) % 360.0 - 180.0, lat, alt_m])
-        rgba = parse_color(track.get("color"))
-        packet_id = _unique(f"track-{_slug(name)}", used_ids)
-        packets.append(Packet(
-            id=packet_id,
-            name=name,
-            description=track.get("description"),
-            availability=TimeInterval(start=_iso(start), end=_iso(end)),
-            position=Position(
-                epoch=_iso(start),
-                cartographicDegrees=[float(v) for v in samples.ravel()],
-                interpolationAlgorithm="LAGRANGE",
-                interpolationDegree=5,
-            ),
-            path=CzmlPath(
-                show=True,
-                width=path_width_px,
-                leadTime=0,
-                trailTime=float(t[-1] - t[0]),
-                resolution=max(1.0, float(np.median(np.diff(t)))),
-                material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=rgba))),
-            ),
-            point=Point(pixelSize=6, color=Color(rgba=rgba)),
-        ))
+        packet, t0, t1 = _track_packet(dict(track, name=name), epoch, _unique(f"track-{_slug(name)}", used_ids),
+                                       path_width_px)
+        packets.append(packet)
+        t_min, t_max = min(t_min, t0), max(t_max, t1)
+    intercepts = []
+    for k, fly in enumerate(flyouts or ()):
+        name = str(fly.get("name", f"fly-out {k + 1}"))
+        slug = _slug(f"{fly.get('threat', '')}-{fly.get('battery', '')}-{fly.get('shot', k + 1)}")
+        t = np.asarray(fly.get("t_s", ()), dtype=float)
+        if t.size >= 2:
+            described = dict(fly, name=name, description=fly.get("description") or _flyout_text(fly))
+            packet, t0, t1 = _track_packet(described, epoch, _unique(f"flyout-{slug}", used_ids), path_width_px,
+                                           default_color="#2e86c1")
+            packets.append(packet)
+            t_min, t_max = min(t_min, t0), max(t_max, t1)
+        point = fly.get("intercept")
+        if point is not None:
+            t_i = float(point["t_s"])
+            t_min, t_max = min(t_min, t_i), max(t_max, t_i)
+            intercepts.append((fly, point, _unique(f"intercept-{slug}", used_ids)))
     for site in sites:
         name = str(site.get("name", "site"))
         kind = str(site.get("kind", "")).lower()
@@ -159,6 +148,26 @@ def trajectories_to_czml(
             label=Label(text=name, font="12pt sans-serif", fillColor=Color(rgba=[255, 255, 255, 255]),
                         outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
                         show=True),
+        ))
+    for fly, point, packet_id in intercepts:
+        t_i = float(point["t_s"])
+        shot = fly.get("shot")
+        label = "intercept" + (f" (shot {shot})" if shot is not None else "")
+        packets.append(Packet(
+            id=packet_id,
+            name=f"{label}: {fly.get('threat', fly.get('name', ''))}".rstrip(": "),
+            description=(f"{fly.get('threat', 'threat')} met by {fly.get('interceptor') or 'an interceptor'} from "
+                         f"{fly.get('battery', 'its battery')} at {t_i:.1f} s after the threat's launch, "
+                         f"{float(point['alt_km']):.1f} km up"),
+            availability=TimeInterval(start=_iso(epoch + dt.timedelta(seconds=t_i)),
+                                      end=_iso(epoch + dt.timedelta(seconds=max(t_i, float(t_max))))),
+            position=Position(cartographicDegrees=[(float(point["lon_deg"]) + 180.0) % 360.0 - 180.0,
+                                                   float(point["lat_deg"]), float(point["alt_km"]) * 1e3]),
+            point=Point(pixelSize=10, color=Color(rgba=[241, 196, 15, 255]),
+                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=1),
+            label=Label(text=label, font="11pt sans-serif", fillColor=Color(rgba=[241, 196, 15, 255]),
+                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
+                        pixelOffset={"cartesian2": [0, -18]}, show=True),
         ))
     if np.isfinite(t_min):
         clock_start, clock_end = epoch + dt.timedelta(seconds=t_min), epoch + dt.timedelta(seconds=t_max)
@@ -178,6 +187,62 @@ def trajectories_to_czml(
     )
     document = Document(packets=[preamble, *packets])
     return document.model_dump_json(exclude_none=True)
+
+
+def _track_packet(track: Mapping[str, Any], epoch: dt.datetime, packet_id: str, path_width_px: float,
+                  default_color: str = "orange") -> tuple[Packet, float, float]:
+    """One sampled-position packet with a path; returns it with its first and last time."""
+    name = str(track["name"])
+    t = np.asarray(track["t_s"], dtype=float)
+    lat = np.asarray(track["lat_deg"], dtype=float)
+    lon = np.asarray(track["lon_deg"], dtype=float)
+    alt_m = np.asarray(track["alt_km"], dtype=float) * 1e3
+    if not (t.shape == lat.shape == lon.shape == alt_m.shape) or t.ndim != 1:
+        raise ValueError(f"track {name!r}: t_s, lat_deg, lon_deg, alt_km must be 1-D arrays of one length")
+    ok = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt_m)
+    t, lat, lon, alt_m = t[ok], lat[ok], lon[ok], alt_m[ok]
+    if t.size < 2:
+        raise ValueError(f"track {name!r}: needs at least two finite samples")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError(f"track {name!r}: t_s must increase strictly")
+    start = epoch + dt.timedelta(seconds=float(t[0]))
+    end = epoch + dt.timedelta(seconds=float(t[-1]))
+    samples = np.column_stack([t - t[0], (lon + 180.0) % 360.0 - 180.0, lat, alt_m])
+    rgba = parse_color(track.get("color"), default=default_color)
+    packet = Packet(
+        id=packet_id,
+        name=name,
+        description=track.get("description"),
+        availability=TimeInterval(start=_iso(start), end=_iso(end)),
+        position=Position(
+            epoch=_iso(start),
+            cartographicDegrees=[float(v) for v in samples.ravel()],
+            interpolationAlgorithm="LAGRANGE",
+            interpolationDegree=5,
+        ),
+        path=CzmlPath(
+            show=True,
+            width=path_width_px,
+            leadTime=0,
+            trailTime=float(t[-1] - t[0]),
+            resolution=max(1.0, float(np.median(np.diff(t)))),
+            material=PolylineMaterial(solidColor=SolidColorMaterial(color=Color(rgba=rgba))),
+        ),
+        point=Point(pixelSize=6, color=Color(rgba=rgba)),
+    )
+    return packet, float(t[0]), float(t[-1])
+
+
+def _flyout_text(fly: Mapping[str, Any]) -> str:
+    """One line on a fly-out: who flies, when (seconds after the threat's launch), how."""
+    parts = [f"{fly.get('interceptor') or 'interceptor'} from {fly.get('battery', 'its battery')}"
+             f" at {fly.get('threat', 'the threat')}"]
+    if fly.get("launch_s") is not None and fly.get("intercept_s") is not None:
+        parts.append(f"launched {float(fly['launch_s']):.1f} s, intercept {float(fly['intercept_s']):.1f} s "
+                     "after the threat's launch")
+    if fly.get("guidance"):
+        parts.append(f"{fly['guidance']} fly-out, kick {fly.get('kick_deg')}°, azimuth {fly.get('azimuth_deg')}°")
+    return "; ".join(parts)
 
 
 def _unique(base: str, used: set[str]) -> str:

@@ -246,14 +246,33 @@ def points_feature_collection(rows: Iterable[Mapping[str, Any]]) -> dict[str, An
     return {"type": "FeatureCollection", "features": features}
 
 
-def tracks_feature_collection(tracks: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def tracks_feature_collection(tracks: Iterable[Mapping[str, Any]],
+                              flyouts: Iterable[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """Ground tracks or 3-D trajectories as LineStrings (MultiLineStrings if cut at ±180°).
 
     Each track: ``name``, ``lat_deg`` and ``lon_deg`` arrays, optional ``alt_km`` array
     (third coordinate, metres) and ``t_s`` array (gives ``start_s``/``end_s``
     properties). Scalar keys (``engageable``, ``missile``, …) become properties; other
     array keys are dropped.
+
+    ``flyouts`` (e.g. ``analyses.flyouts.flyout_tracks``) are added after the tracks: each
+    fly-out as a line like a track (``kind: "interceptor fly-out"``), then its
+    ``intercept`` point as a Point feature (``kind: "intercept point"``, with ``threat``,
+    ``battery``, ``shot`` and ``intercept_s``).
     """
+    flyouts = list(flyouts or ())
+    lines = [f for f in flyouts if len(f.get("lat_deg", ())) >= 2]
+    collection = _track_features(list(tracks) + lines)
+    points = [{"name": f"intercept (shot {f.get('shot', 1)}): {f.get('threat', '')}".rstrip(": "),
+               "kind": "intercept point", "threat": f.get("threat"), "battery": f.get("battery"),
+               "shot": f.get("shot"), "intercept_s": f["intercept"]["t_s"],
+               "lat_deg": f["intercept"]["lat_deg"], "lon_deg": f["intercept"]["lon_deg"],
+               "alt_km": f["intercept"]["alt_km"]} for f in flyouts if f.get("intercept") is not None]
+    collection["features"] += points_feature_collection(points)["features"]
+    return collection
+
+
+def _track_features(tracks: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     features = []
     for i, track in enumerate(tracks):
         if "lat_deg" not in track or "lon_deg" not in track:

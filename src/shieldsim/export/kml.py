@@ -43,6 +43,8 @@ def trajectories_to_kml(
     areas: Mapping[str, Any] | None = None,
     document_name: str = "shieldsim",
     extrude: bool = False,
+    flyouts: Sequence[Mapping[str, Any]] | None = None,
+    epoch_iso: str | None = None,
 ) -> str:
     """Trajectories, sites and (optionally) defended areas as KML text.
 
@@ -56,8 +58,16 @@ def trajectories_to_kml(
         ``export.geojson.footprint_polygons``; each polygon becomes a placemark,
         filled translucent green and clamped to the ground.
     extrude : draw curtains from the trajectories down to the ground.
+    flyouts : interceptor fly-outs, e.g. ``analyses.flyouts.flyout_tracks``: tracks (with
+        ``t_s`` on the threat's clock) carrying an ``intercept`` ``{t_s, lat_deg, lon_deg,
+        alt_km}``. They go into the folders "Interceptor fly-outs" (3-D lines from the
+        battery to the intercept point) and "Intercept points"; launch and intercept
+        times (seconds after the threat's launch) are in each description.
+    epoch_iso : the threats' launch time (ISO 8601, as for the CZML); when given, each
+        fly-out gets a ``TimeSpan`` from its launch to its intercept and each intercept
+        point a ``TimeStamp``, so Google Earth's time slider plays them in step.
 
-    One Placemark per track, per site and per polygon.
+    One Placemark per track, per site, per polygon, per fly-out and per intercept point.
     """
     simplekml.Kml.resetidcounter()
     kml = simplekml.Kml(name=document_name)
@@ -85,6 +95,8 @@ def trajectories_to_kml(
         description = _description(track, ("name", "lat_deg", "lon_deg", "alt_km", "t_s", "color"))
         if description:
             line.description = description
+    if flyouts:
+        _add_flyouts(kml, flyouts, epoch_iso)
     if sites:
         folder = kml.newfolder(name="Sites")
         for site in sites:
@@ -102,6 +114,57 @@ def trajectories_to_kml(
     if areas is not None:
         _add_areas(kml.newfolder(name="Defended area"), areas)
     return kml.kml()
+
+
+def _when(epoch: Any, t_s: float) -> str:
+    import datetime as dt
+
+    from shieldsim.export.czml import _iso
+
+    return _iso(epoch + dt.timedelta(seconds=float(t_s)))
+
+
+def _add_flyouts(kml: Any, flyouts: Sequence[Mapping[str, Any]], epoch_iso: str | None) -> None:
+    from shieldsim.export.czml import _flyout_text, _parse_epoch
+
+    epoch = _parse_epoch(epoch_iso) if epoch_iso is not None else None
+    lines = kml.newfolder(name="Interceptor fly-outs")
+    points = kml.newfolder(name="Intercept points")
+    for k, fly in enumerate(flyouts):
+        name = str(fly.get("name", f"fly-out {k + 1}"))
+        lat = np.asarray(fly.get("lat_deg", ()), dtype=float)
+        lon = np.asarray(fly.get("lon_deg", ()), dtype=float)
+        alt_m = np.asarray(fly.get("alt_km", ()), dtype=float) * 1e3
+        t = np.asarray(fly.get("t_s", ()), dtype=float)
+        if not (lat.shape == lon.shape == alt_m.shape) or lat.ndim != 1:
+            raise ValueError(f"fly-out {name!r}: lat_deg, lon_deg, alt_km must be 1-D arrays of one length")
+        ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt_m)
+        text = fly.get("description") or _flyout_text(fly)
+        if ok.sum() >= 2:
+            line = lines.newlinestring(name=name, coords=list(zip(lon[ok].tolist(), lat[ok].tolist(),
+                                                                 alt_m[ok].tolist())))
+            line.altitudemode = simplekml.AltitudeMode.absolute
+            line.style.linestyle.color = _kml_color(fly.get("color") or "#2e86c1")
+            line.style.linestyle.width = 2.0
+            line.description = text
+            if epoch is not None and t.size == lat.size and np.isfinite(t[ok]).all():
+                line.timespan.begin = _when(epoch, t[ok][0])
+                line.timespan.end = _when(epoch, t[ok][-1])
+        point = fly.get("intercept")
+        if point is None:
+            continue
+        shot = fly.get("shot")
+        mark = points.newpoint(name="intercept" + (f" (shot {shot})" if shot is not None else "")
+                               + (f": {fly['threat']}" if fly.get("threat") else ""),
+                               coords=[(float(point["lon_deg"]), float(point["lat_deg"]),
+                                        float(point["alt_km"]) * 1e3)])
+        mark.altitudemode = simplekml.AltitudeMode.absolute
+        mark.style.iconstyle.color = _kml_color("yellow")
+        mark.style.iconstyle.icon = None
+        mark.description = (f"{fly.get('threat', 'threat')} met at {float(point['t_s']):.1f} s after its launch, "
+                            f"{float(point['alt_km']):.1f} km up; " + text)
+        if epoch is not None:
+            mark.timestamp.when = _when(epoch, point["t_s"])
 
 
 def _add_areas(folder: Any, areas: Mapping[str, Any]) -> None:
@@ -133,5 +196,6 @@ def _add_areas(folder: Any, areas: Mapping[str, Any]) -> None:
 
 def write_kml(path: str | os.PathLike[str], tracks: Sequence[Mapping[str, Any]],
               sites: Sequence[Mapping[str, Any]] = (), **options: Any) -> Path:
-    """``trajectories_to_kml`` written to ``path`` atomically; returns the path."""
+    """``trajectories_to_kml`` written to ``path`` atomically (``flyouts=``, ``epoch_iso=``
+    and the other options passed on); returns the path."""
     return atomic_write_text(path, trajectories_to_kml(tracks, sites, **options))
