@@ -76,3 +76,5 @@ def test_compare_reports_the_headline_figures(capsys, name):
     for k in ("defended_fraction", "raid_p_no_leak", "expected_leakers", "russian_pairs_engageable"):
         assert k in row
     assert 0.0 <= row["defended_fraction"] <= 1.0 and 0.0 <= row["raid_p_no_leak"] <= 1.0
+    # the raid columns name the threat they are about (scenarios raid with different threats)
+    assert {"raid_threat", "raid_missile", "raid_from", "raid_to"} <= set(row) and row["raid_threat"]

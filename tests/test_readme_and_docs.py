@@ -7,8 +7,9 @@
 - docs/*.md: every `shieldsim ...` line of a ```bash block runs, every ```python block is
   executed, except the python blocks of docs/scenario.md when tests/test_scenario.py
   already executes them.
-- Lines running `demo`, `run`, `sweep` or `compare` are skipped (tested elsewhere; they
-  take minutes at full size).
+- Lines running `demo`, `run`, `sweep`, `compare` or `sensitivity`, and python blocks calling
+  `ss.run(`, `ss.sweep(`, `ss.compare(` or `ss.sensitivity(`, run in the slow lane
+  (`pytest -m slow`): they take tens of seconds to minutes at full size.
 
 Each example runs in a fresh temporary directory, so files it writes (`-o ...`) land there.
 """
@@ -104,6 +105,10 @@ CLI_EXAMPLES = [e for e in EXAMPLES if e[1] == "cli"]
 RUNNABLE = [pytest.param(*e, id=e[0], marks=[pytest.mark.slow] if subcommand(shlex.split(e[2])[1:]) in SLOW_COMMANDS
                          else []) for e in CLI_EXAMPLES]
 PYTHON_EXAMPLES = [e for e in EXAMPLES if e[1] == "python"]
+# Python examples calling the API's slow commands (ss.sweep(, ss.compare(, ...) run in the slow lane too.
+SLOW_API_CALL = re.compile(r"\bss\.(?:" + "|".join(sorted(SLOW_COMMANDS - {"demo"})) + r")\(")
+PYTHON_RUNNABLE = [pytest.param(*e, id=e[0], marks=[pytest.mark.slow] if SLOW_API_CALL.search(e[2]) else [])
+                   for e in PYTHON_EXAMPLES]
 
 
 def test_readme_starts_with_install_and_test_commands():
@@ -162,7 +167,7 @@ def test_shieldsim_example_runs(where, kind, line, capsys, tmp_path, monkeypatch
         assert target.exists(), f"{where}: `{line}` did not write {target.name}"
 
 
-@pytest.mark.parametrize("where, kind, code", PYTHON_EXAMPLES, ids=[e[0] for e in PYTHON_EXAMPLES])
+@pytest.mark.parametrize("where, kind, code", PYTHON_RUNNABLE)
 def test_python_example_runs(where, kind, code, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": "__docs_example__"}

@@ -14,10 +14,7 @@ import functools
 import http.server
 import importlib.util
 import itertools
-import os
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -153,27 +150,3 @@ def test_synthetic_report_maps_in_chromium(browser, tmp_path):
     _check_map(maps[1], expect_reach_legend=False)
     names = {lab["id"] for lab in maps[1]["labels"]}
     assert len(names) >= len(BASES) + len(CITIES) + 2
-
-
-@pytest.mark.slow
-def test_demo_report_maps_in_chromium(browser, tmp_path):
-    """The real demo report: both maps inline, legends distinct, no label over another.
-
-    ``SHIELDSIM_REPORT_HTML`` names a report.html already written (e.g. by ``shieldsim demo``);
-    otherwise the demo is run here (minutes)."""
-    given = os.environ.get("SHIELDSIM_REPORT_HTML")
-    if given:
-        path = Path(given)
-    else:
-        exe = Path(sys.executable).with_name("shieldsim")
-        proc = subprocess.run([str(exe), "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=1500)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        path = tmp_path / "shieldsim-out" / "report.html"
-    maps, outside = _render(browser, path)
-    assert outside == []
-    kinds = [m["map"] for m in maps]
-    assert "footprint" in kinds and "ground-tracks" in kinds, (
-        f"the report embeds {kinds or 'no'} inspectable maps: report/build.py should pass the two maps "
-        "as shieldsim.report.maps.report_map(fig, map_id)")
-    for m in maps:
-        _check_map(m, expect_reach_legend=m["map"] == "footprint")

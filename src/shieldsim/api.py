@@ -1,12 +1,26 @@
-"""The Python API that mirrors the CLI: ``fly`` (a catalog missile from A to B) and
-``free_flight`` (a burnout state, in vacuum or with drag). Both take arrays (broadcast)
-and return results whose fields are arrays and whose ``to_dict()`` is the CLI's JSON.
+"""The Python API that mirrors the CLI, one function per command.
+
+``fly`` (a catalog missile from A to B) and ``free_flight`` (a burnout state, in vacuum or
+with drag) take arrays (broadcast) and return results whose fields are arrays. The
+analyses (``observe``, ``engage``, ``reach``, ``footprint``, ``raid``, ``compare``,
+``sweep``, ``run``, ``sensitivity``) take a scenario (built-in name or file) and the
+command's options as keyword arguments, call the very function the command calls
+(``analyses.commands``), and return a result whose ``to_dict()`` is the command's
+``--json`` object and whose ``to_frame()`` is a pandas DataFrame of its rows.
+
+The options every scenario command shares: ``set`` (``--set``: "PATH=VALUE" strings, or a
+dict {PATH: VALUE}), ``seed`` (``--seed``), ``interceptor_speed_km_s``
+(``--interceptor-speed``) and, where the command has them, ``missile``/``from_``/``to``
+(an ad-hoc threat). Repeatable flags are lists (``sensors``, ``launches``, ``targets``,
+``params``). Bad input raises ``ScenarioError`` with the message the command prints.
 Degrees and kilometres at this edge, SI inside.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -72,12 +86,15 @@ def _check_lat(lat_deg, name):
 
 
 def free_flight(lat_deg, lon_deg, alt_km, speed_km_s, gamma_deg, azimuth_deg, *, earth: str = "wgs84",
-                rotation: bool = True, beta_kg_m2=None, gravity: str | None = None) -> FlightResult:
+                rotation: bool = True, beta_kg_m2=None, gravity: str | None = None, samples: float | None = None,
+                sensors: str | None = None) -> FlightResult:
     """Fly burnout states (relative to the rotating Earth) to impact at altitude 0.
 
     Vacuum by default; with ``beta_kg_m2`` the body decelerates in the US Standard
     Atmosphere 1976 with drag on the air-relative velocity. WGS84 + J2 by default;
     ``earth="sphere"`` is a sphere of radius 6378.137 km with point-mass gravity.
+    ``samples`` and ``sensors`` add what ``fly --burnout ... --samples DT_S --sensors
+    SCENARIO`` adds (see ``fly``).
     """
     ecode = E.earth_code(earth)
     _check_lat(lat_deg, "lat_deg")
@@ -96,14 +113,14 @@ def free_flight(lat_deg, lon_deg, alt_km, speed_km_s, gamma_deg, azimuth_deg, *,
         raise ScenarioError("beta_kg_m2", "ballistic coefficient must be positive")
     tr = free_flight_states(r, v, beta, lat_rad=lat, lon_rad=lon, earth=earth, rotation=rotation, gravity=gravity)
     ilat, ilon = tr.impact_geodetic()
-    return FlightResult(
+    return _with_extras(FlightResult(
         flight_time_s=tr.t_impact,
         ground_range_km=tr.ground_range_m() / 1e3,
         apogee_km=tr.apogee_alt_m() / 1e3,
         impact_lat_deg=np.degrees(ilat),
         impact_lon_deg=_wrap_lon(np.degrees(ilon)),
         trajectory=tr,
-    )
+    ), samples, sensors)
 
 
 def _wrap_lon(lon_deg):
@@ -111,12 +128,17 @@ def _wrap_lon(lon_deg):
 
 
 def fly(missile: str | Rocket, from_: str | tuple, to: str | tuple, trajectory: str = "minimum-energy", *,
-        earth: str = "wgs84", rotation: bool = True) -> FlightResult:
+        earth: str = "wgs84", rotation: bool = True, samples: float | None = None,
+        sensors: str | None = None) -> FlightResult:
     """Aim a catalog missile (name or ``Rocket``) from a place at a place and fly it.
 
     Places are catalog site names, "LAT,LON" strings or (lat_deg, lon_deg) tuples; lists
     of them (same length, or length one) fly a batch. An aim point beyond the missile's
     reach raises ``ScenarioError`` naming ``--to`` and the maximum range.
+
+    ``samples`` (``--samples DT_S``) adds ``samples: {t_s, lat_deg, lon_deg, alt_km}`` every
+    DT_S seconds (a list of them for a batch); ``sensors`` (``--sensors SCENARIO``) adds that
+    scenario's sensor timeline of the flight (one flight only).
     """
     rockets, names = _resolve_missiles(missile)
     launches = _resolve_places(from_, "--from")
@@ -146,7 +168,7 @@ def fly(missile: str | Rocket, from_: str | tuple, to: str | tuple, trajectory: 
     tr = sol.trajectory
     ilat, ilon = tr.impact_geodetic()
     vbo, hbo = tr.burnout_relative()
-    return FlightResult(
+    return _with_extras(FlightResult(
         flight_time_s=tr.t_impact,
         ground_range_km=tr.ground_range_m() / 1e3,
         apogee_km=tr.apogee_alt_m() / 1e3,
@@ -157,7 +179,21 @@ def fly(missile: str | Rocket, from_: str | tuple, to: str | tuple, trajectory: 
         burnout_speed_km_s=vbo / 1e3,
         burnout_altitude_km=hbo / 1e3,
         miss_km=sol.miss_m / 1e3,
-    )
+    ), samples, sensors)
+
+
+def _with_extras(res: FlightResult, samples, sensors) -> FlightResult:
+    """``fly``'s ``--samples`` and ``--sensors`` additions, in the command's order."""
+    if samples is not None:
+        s = res.samples(samples)
+        res.extra["samples"] = s[0] if len(s) == 1 else s
+    if sensors is not None:
+        from .analyses.observe import observe_flight
+
+        if np.size(res.flight_time_s) != 1:
+            raise ScenarioError("--sensors", "observes one flight: fly one at a time")
+        res.extra.update(observe_flight(res, str(sensors)))
+    return res
 
 
 def _resolve_missiles(missile):
@@ -184,14 +220,203 @@ def _resolve_places(place, field_name):
     return [catalog.parse_place(",".join(map(str, p)) if isinstance(p, tuple) else str(p), field_name) for p in items]
 
 
-def sensitivity(scenario: str, method: str = "oat", *, samples: int | None = None, dask: str | None = None,
-                out=None, set=(), seed: int | None = None, interceptor_speed: float | None = None,
-                params=None, resolution_deg: float | None = None, workers: int = 2):
-    """``shieldsim sensitivity``: each headline figure over the parameters' ranges and where its
-    verdict flips (``method`` "oat" or "sobol"); ``params`` is ``--param`` (their --set paths).
-    The result's ``to_dict()`` is the command's JSON."""
-    from .analyses.sensitivity import run_sensitivity
+# --- the analyses: one function per scenario command ------------------------------------------
+def _overrides(overrides) -> list[str]:
+    """``set=``: "PATH=VALUE" strings (one, or a list) or a dict {PATH: VALUE}."""
+    if overrides is None:
+        return []
+    if isinstance(overrides, str):
+        return [overrides]
+    if isinstance(overrides, Mapping):
+        return [f"{k}={_yaml_text(v)}" for k, v in overrides.items()]
+    items = list(overrides)
+    bad = [x for x in items if not isinstance(x, str)]
+    if bad:
+        raise ScenarioError("--set", f"expected PATH=VALUE strings or a dict {{PATH: VALUE}}, got {bad[0]!r}")
+    return items
 
-    return run_sensitivity(scenario, method, samples=samples, address=dask, out=out, overrides=list(set), seed=seed,
-                           interceptor_speed=interceptor_speed, params_only=params, resolution_deg=resolution_deg,
-                           n_workers=workers, progress=False)
+
+def _yaml_text(value) -> str:
+    """A value as ``--set`` text (read back as YAML): strings as they are, the rest as JSON."""
+    from .io import to_jsonable
+
+    return value if isinstance(value, str) else json.dumps(to_jsonable(value))
+
+
+def _names(items) -> list[str]:
+    """A repeatable flag: one name or a list of them."""
+    if items is None:
+        return []
+    if isinstance(items, str):
+        return [items]
+    return [str(x) for x in items]
+
+
+def _words(items) -> list[str]:
+    """Names that may also come comma-separated ("reach,raid"), as ``--skip`` takes them."""
+    return [w.strip() for item in _names(items) for w in item.split(",") if w.strip()]
+
+
+def _vary(vary) -> list[str]:
+    """``vary=``: "PATH=V1,V2,..." strings (one, or a list) or a dict {PATH: [V1, V2, ...]}."""
+    if isinstance(vary, Mapping):
+        out = []
+        for k, vals in vary.items():
+            vals = [vals] if isinstance(vals, (str, int, float, bool)) else list(vals)
+            out.append(f"{k}={','.join(_yaml_text(v) for v in vals)}")
+        return out
+    return _names(vary)
+
+
+def observe(scenario, *, sensors=None, threat: str | None = None, set=(), seed: int | None = None,
+            interceptor_speed_km_s: float | None = None, missile: str | None = None, from_: str | None = None,
+            to: str | None = None, progress: bool = False):
+    """``shieldsim observe``: each threat's sensor timeline, first track and fire-control track.
+
+    ``sensors`` (``--sensor``, one name or a list) observe with catalog sensors instead of the
+    scenario's; ``threat`` (``--threat``) keeps one threat. ``to_frame()``: one row per threat
+    and sensor.
+    """
+    from .analyses import commands
+
+    return commands.observe(scenario, sensors=_names(sensors), threat=threat, overrides=_overrides(set), seed=seed,
+                            interceptor_speed=interceptor_speed_km_s, missile=missile, from_=from_, to=to,
+                            progress=progress)
+
+
+def engage(scenario, *, trials: int | str | None = None, sspk: float | None = None, salvo: int | None = None,
+           doctrine: str | None = None, threat: str | None = None, set=(), seed: int | None = None,
+           interceptor_speed_km_s: float | None = None, missile: str | None = None, from_: str | None = None,
+           to: str | None = None, progress: bool = False):
+    """``shieldsim engage``: battle space, shot opportunities, intercepts and Monte Carlo
+    P(kill)/P(leak) per threat.
+
+    ``trials`` (a whole number; 1e6 accepted) defaults to the scenario's ``analysis.trials``;
+    ``sspk``, ``salvo`` and ``doctrine`` ("salvo" | "shoot-look-shoot") override the
+    scenario's doctrine.
+    ``to_frame()``: one row per threat; ``engagements_frame()``: one row per shot.
+    """
+    from .analyses import commands
+
+    return commands.engage(scenario, trials=trials, sspk=sspk, salvo=salvo, doctrine=doctrine, threat=threat,
+                           overrides=_overrides(set), seed=seed, interceptor_speed=interceptor_speed_km_s,
+                           missile=missile, from_=from_, to=to, progress=progress)
+
+
+def reach(scenario, *, launches=None, targets=None, missile: str | None = None, set=(), seed: int | None = None,
+          interceptor_speed_km_s: float | None = None, progress: bool = False):
+    """``shieldsim reach``: can the batteries reach ICBMs flown from each launch base to each
+    target (by default every Russian ICBM base x every US city)? Per pair and battery:
+    ``feasible``, ``margin_s``, ``min_burnout_speed_km_s``, ``intercept_altitude_km``.
+
+    ``launches``/``targets`` (``--launch``/``--target``: one name or a list); ``missile``
+    (``--missile``) the ICBM flown. ``to_frame()``: one row per pair and battery.
+    """
+    from .analyses import commands
+
+    return commands.reach(scenario, launches=_names(launches), targets=_names(targets), missile=missile,
+                          overrides=_overrides(set), seed=seed, interceptor_speed=interceptor_speed_km_s,
+                          progress=progress)
+
+
+def footprint(scenario, *, launch: str | None = None, missile: str | None = None, resolution_deg: float | None = 0.5,
+              out=None, set=(), seed: int | None = None, interceptor_speed_km_s: float | None = None,
+              progress: bool = False):
+    """``shieldsim footprint``: which aim points of the region are defended against launches
+    from ``launch`` (``--launch``; None: the scenario's footprint missiles, each from its own
+    place, as ``run`` does).
+
+    ``missile`` forces one missile; ``resolution_deg`` the grid spacing (None: the scenario's
+    ``analysis.footprint.resolution_deg``); ``out`` ("FILE.geojson") writes the polygons and
+    the Parquet grid beside them. ``to_frame()``: one row per aim point (``lat_deg, lon_deg,
+    reachable, defended, shot_opportunities, intercept_altitude_km, missile``).
+    """
+    from .analyses import commands
+
+    return commands.footprint(scenario, launch=launch, missile=missile, resolution_deg=resolution_deg, out=out,
+                              overrides=_overrides(set), seed=seed, interceptor_speed=interceptor_speed_km_s,
+                              progress=progress)
+
+
+def raid(scenario, *, threat: str | None = None, max_size: int | None = None, decoys=None, trials: int | None = None,
+         sspk: float | None = None, salvo: int | None = None, doctrine: str | None = None, set=(),
+         seed: int | None = None, interceptor_speed_km_s: float | None = None, missile: str | None = None,
+         from_: str | None = None, to: str | None = None, progress: bool = False):
+    """The raid curves of ``run`` (its ``raid`` object): P(no leak) and expected leakers for
+    raids of 1..``max_size`` copies of ``threat`` launched together, one curve per entry of
+    ``decoys`` (decoys per warhead).
+
+    Each of ``threat``, ``max_size``, ``decoys`` and ``trials`` defaults to the scenario's
+    ``analysis.raid`` and means ``--set analysis.raid.KEY=VALUE``; ``sspk``, ``salvo``,
+    ``doctrine`` as in ``engage``. ``to_frame()``: one row per curve and raid size.
+    """
+    from .analyses import commands
+
+    return commands.raid(scenario, threat=threat, max_size=max_size, decoys=decoys, trials=trials, sspk=sspk,
+                         salvo=salvo, doctrine=doctrine, overrides=_overrides(set), seed=seed,
+                         interceptor_speed=interceptor_speed_km_s, missile=missile, from_=from_, to=to,
+                         progress=progress)
+
+
+def compare(scenarios, *, set=(), seed: int | None = None, interceptor_speed_km_s: float | None = None,
+            progress: bool = False):
+    """``shieldsim compare A B ...``: the headline figures of ``run`` for each scenario (a name,
+    a path, or a list of them), side by side. ``to_frame()``: one row per scenario."""
+    from .analyses import commands
+
+    return commands.compare(_names(scenarios), overrides=_overrides(set), seed=seed,
+                            interceptor_speed=interceptor_speed_km_s, progress=progress)
+
+
+def sweep(scenario, vary, out, *, dask: str | None = None, workers: int = 2, set=(), seed: int | None = None,
+          interceptor_speed_km_s: float | None = None, progress: bool = False):
+    """``shieldsim sweep``: the headline figures over a grid of parameters, on Dask.
+
+    ``vary`` (``--vary``): "PATH=V1,V2,..." strings or a dict {PATH: [V1, V2, ...]}
+    (``interceptor_speed_km_s`` as a PATH is ``--interceptor-speed``); cells stream to
+    ``out``/cells and ``out``/sweep.parquet; a rerun into the same ``out`` reuses finished
+    cells. ``dask``: a scheduler address (default a local cluster of ``workers``).
+    ``to_frame()``: the Parquet, one row per cell.
+    """
+    from .analyses import commands
+
+    return commands.sweep(scenario, _vary(vary), out, dask=dask, workers=workers, overrides=_overrides(set), seed=seed,
+                          interceptor_speed=interceptor_speed_km_s, progress=progress)
+
+
+def run(scenario, out, *, force: bool = False, skip=(), only=None, figures=("png",), set=(), seed: int | None = None,
+        interceptor_speed_km_s: float | None = None, progress: bool = False):
+    """``shieldsim run``: every analysis of the scenario into the directory ``out`` (new or
+    empty unless ``force``): ``results.json``, ``report.html``, GeoJSON, CZML, KML, Parquet.
+
+    ``skip`` / ``only`` (``--skip`` / ``--only``) name parts of the run to leave out or to
+    compute alone (``observe``, ``engage``, ``cities``, ``footprint``, ``reach``, ``raid``,
+    ``key_assumptions``, ``exports``); ``figures`` the formats the report's figures are also
+    written in (``png``, ``svg``, ``pdf``). ``to_dict()`` is ``results.json`` (its provenance
+    records the equivalent ``shieldsim run`` command line); ``to_frame()`` one row per threat
+    (its flight and engagement); ``.report`` the report's path.
+    """
+    from .analyses import commands
+
+    overrides = _overrides(set)
+    skip, only, figures = _words(skip), (_words(only) or None), _words(figures)
+    argv = ["shieldsim", "run", str(scenario), "-o", str(out), *(["--force"] if force else [])]
+    argv += [a for k in skip for a in ("--skip", k)] + [a for k in only or () for a in ("--only", k)]
+    argv += ["--figures", ",".join(figures)] if figures != ["png"] else []
+    argv += [a for o in overrides for a in ("--set", o)] + (["--seed", str(seed)] if seed is not None else [])
+    argv += ["--interceptor-speed", f"{interceptor_speed_km_s}"] if interceptor_speed_km_s is not None else []
+    return commands.run(scenario, out, force=force, skip=skip, only=only, figures=figures, overrides=overrides,
+                        seed=seed, interceptor_speed=interceptor_speed_km_s, command_line=argv, progress=progress)
+
+
+def sensitivity(scenario, method: str = "oat", *, samples: int | None = None, dask: str | None = None, out=None,
+                params=None, resolution_deg: float | None = None, workers: int = 2, set=(), seed: int | None = None,
+                interceptor_speed_km_s: float | None = None, progress: bool = False):
+    """``shieldsim sensitivity``: each headline figure over the parameters' ranges and where
+    its verdict flips (``method`` "oat" or "sobol"; ``params``: ``--param``, their --set
+    paths, all of them by default). ``to_frame()``: one row per figure."""
+    from .analyses import commands
+
+    return commands.sensitivity(scenario, method, samples=samples, dask=dask, out=out, params=_names(params),
+                                resolution_deg=resolution_deg, workers=workers, overrides=_overrides(set), seed=seed,
+                                interceptor_speed=interceptor_speed_km_s, progress=progress)

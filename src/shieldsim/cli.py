@@ -2,7 +2,12 @@
 
 Exit codes: 0 done, 2 bad input (one line on stderr naming the field and the reason,
 wrong flags included), 1 only for bugs. ``--json`` prints exactly one JSON object.
-Heavy modules are imported inside commands so ``shieldsim --help`` stays quick.
+Heavy modules are imported inside commands so ``shieldsim --help`` stays quick, and so
+that input too large to run (``--trials``, ``--resolution-deg``) is refused in a second or two.
+
+Tables fit the terminal's width (80 columns and up; Rich reads ``COLUMNS``): short headers
+carrying their units, cells wrapped rather than cut. Progress bars (with the time left) go
+to stderr, so stdout holds only the results; ``--quiet`` turns them off, and notes with them.
 """
 
 from __future__ import annotations
@@ -42,7 +47,48 @@ def _emit_json(obj) -> None:
 def _console():
     from rich.console import Console
 
-    return Console()
+    return Console(highlight=False)
+
+
+def _note(text: str, quiet: bool) -> None:
+    """A remark beside the results (on stderr), unless --quiet."""
+    if not quiet:
+        from rich.console import Console
+
+        Console(stderr=True, highlight=False).print(text)
+
+
+def _table(title: str, columns, caption: str | None = None):
+    """A compact table: a rule under the header, no frame; ``columns`` are (header, justify),
+    a header ending in ``!`` is a name column that never wraps (the others wrap to fit)."""
+    from rich import box
+    from rich.table import Table
+
+    t = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+              collapse_padding=True, title_justify="left", caption_justify="left", title_style="bold")
+    for header, justify in columns:
+        name, header = header.endswith("!"), header.rstrip("!")
+        # A header wraps between its words, never inside one.
+        t.add_column(header, justify=justify, no_wrap=name, overflow="fold",
+                     min_width=max(len(w) for w in header.split()))
+    return t
+
+
+def _progress(quiet: bool):
+    from .analyses.progress import Progress
+
+    return Progress(not quiet)
+
+
+# The shared steps live with the commands (``analyses/commands.py``, which the API calls too);
+# these names stay for code that imported them from here.
+from .analyses.commands import check_out_dir as _check_out_dir  # noqa: E402,F401
+from .analyses.commands import whole as _whole  # noqa: E402,F401
+
+
+def _names(items: list[str]) -> list[str]:
+    """Repeatable flags that also take comma-separated lists: --skip reach,raid --skip cities."""
+    return [n.strip() for item in items for n in item.split(",") if n.strip()]
 
 
 def _version(value: bool):
@@ -66,6 +112,12 @@ def _parse_floats(text: str, n: int, field: str) -> list[float]:
     if len(vals) != n:
         raise ScenarioError(field, f"expected {n} comma-separated numbers, got {len(vals)}")
     return vals
+
+
+#: ``api.free_flight`` arguments set by ``fly --burnout LAT,LON,ALT_KM,SPEED_KM_S,GAMMA_DEG,AZIMUTH_DEG``
+_BURNOUT_FIELDS = ("lat_deg", "lon_deg", "alt_km", "speed_km_s", "gamma_deg", "azimuth_deg")
+#: other ``api.free_flight`` arguments and the ``fly`` flags that set them
+_FLY_FLAGS = {"beta_kg_m2": "--beta", "earth": "--earth"}
 
 
 @app.command()
@@ -93,8 +145,12 @@ def fly(
         try:
             res = api.free_flight(lat, lon, alt, spd, gam, az, earth=earth, rotation=rotation, beta_kg_m2=beta)
         except ScenarioError as e:
-            flag = "--beta" if e.field == "beta_kg_m2" else ("--earth" if e.field == "earth" else "--burnout")
-            raise ScenarioError(flag, e.reason if flag != "--burnout" else f"{e.field}: {e.reason}") from None
+            # The API names its arguments: name the flag that set them instead (others pass as they are).
+            if e.field in _BURNOUT_FIELDS:
+                raise ScenarioError("--burnout", f"{e.field}: {e.reason}") from None
+            if e.field in _FLY_FLAGS:
+                raise ScenarioError(_FLY_FLAGS[e.field], e.reason) from None
+            raise
     else:
         if missile is None:
             raise ScenarioError("MISSILE", "name a missile (or use --burnout)")
@@ -113,16 +169,12 @@ def fly(
     if as_json:
         _emit_json(out)
         return
-    from rich.table import Table
-
-    t = Table(title=f"shieldsim fly {missile or 'burnout state'}", show_header=True)
-    t.add_column("quantity")
-    t.add_column("value", justify="right")
+    tab = _table(f"fly {missile or 'burnout state'}", [("quantity!", "left"), ("value", "right")])
     for k, v in out.items():
         if k == "samples" or isinstance(v, (list, dict)):
             continue
-        t.add_row(k, "never" if v is None else f"{v:,.3f}")
-    _console().print(t)
+        tab.add_row(k, "never" if v is None else f"{v:,.3f}")
+    _console().print(tab)
 
 
 @catalog_app.callback()
@@ -143,14 +195,10 @@ def catalog_list(
     if as_json:
         _emit_json({"entries": rows})
         return
-    from rich.table import Table
-
-    t = Table(title="shieldsim catalog")
-    for c in ("name", "kind", "title"):
-        t.add_column(c)
+    tab = _table("shieldsim catalog", [("name!", "left"), ("kind", "left"), ("title", "left")])
     for r in rows:
-        t.add_row(r["name"], r["kind"], r["title"])
-    _console().print(t)
+        tab.add_row(r["name"], r["kind"], r["title"])
+    _console().print(tab)
 
 
 @catalog_app.command("show")
@@ -166,7 +214,8 @@ def catalog_show(
     if as_json:
         _emit_json(out)
         return
-    sys.stdout.write(entry_text(out))
+    # Plain YAML (copyable), folded to the terminal's width; wider than 100 columns reads badly.
+    sys.stdout.write(entry_text(out, width=min(_console().width, 100)))
 
 
 scenario_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -183,8 +232,10 @@ def scenario_list(as_json: bool = typer.Option(False, "--json", help="Print one 
     if as_json:
         _emit_json({"scenarios": rows})
         return
+    tab = _table("built-in scenarios (shieldsim scenario show NAME)", [("name!", "left"), ("title", "left")])
     for r in rows:
-        typer.echo(f"{r['name']:<20} {r['title']}")
+        tab.add_row(r["name"], r["title"])
+    _console().print(tab)
 
 
 @scenario_app.command("show")
@@ -202,9 +253,11 @@ def scenario_check(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ):
     """Validate a scenario without running it; print the catalog names it uses."""
+    from .analyses.context import check_limits
     from .scenario import load_scenario
 
     sc = load_scenario(file, overrides=set_)
+    check_limits(sc, len(sc.threats))  # trials and grids it sizes must fit, as every command checks
     if sc.threats:
         # Aim points beyond a missile's reach are refused here too (aiming only: no sensors,
         # no engagements), so a file `check` passes is one every command can run.
@@ -220,22 +273,6 @@ def scenario_check(
         typer.echo(f"  {kind}: {', '.join(names)}")
 
 
-_DOCTRINE_FLAGS = {"sspk": "--sspk", "salvo_size": "--salvo", "kind": "--doctrine"}
-
-
-def _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to, sensors=None, doctrine=None):
-    from .analyses.context import load_context
-
-    try:
-        return load_context(scenario, set_, seed, interceptor_speed, missile, from_, to, sensor_names=sensors,
-                            doctrine_overrides=doctrine)
-    except ScenarioError as e:
-        for key, flag in _DOCTRINE_FLAGS.items():
-            if e.field == f"doctrine.{key}" and (doctrine or {}).get(key) is not None and "(from --set" in e.reason:
-                raise ScenarioError(flag, e.reason.split(" (from --set")[0]) from None
-        raise
-
-
 _SET = typer.Option([], "--set", help="Override PATH=VALUE (repeatable; see docs/scenario.md).")
 _SEED = typer.Option(None, "--seed", help="Short for --set seed=S.")
 _SPEED = typer.Option(None, "--interceptor-speed", help="Rescale every battery's interceptor to this burnout speed (km/s).")
@@ -243,14 +280,7 @@ _MISSILE = typer.Option(None, "--missile", help="Ad-hoc threat: catalog missile 
 _FROM = typer.Option(None, "--from", help="Ad-hoc threat: launch place.")
 _TO = typer.Option(None, "--to", help="Ad-hoc threat: aim point.")
 _JSON = typer.Option(False, "--json", help="Print one JSON object.")
-
-
-def _select(flown_names, threat):
-    if threat is None:
-        return None
-    if threat not in flown_names:
-        raise ScenarioError("--threat", f"no threat named {threat!r}; threats: {', '.join(flown_names)}")
-    return [threat]
+_QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars or notes (for scripts; results unchanged).")
 
 
 @app.command()
@@ -260,31 +290,29 @@ def observe(
     threat: Optional[str] = typer.Option(None, "--threat", help="Only this threat."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
     missile: Optional[str] = _MISSILE, from_: Optional[str] = _FROM, to: Optional[str] = _TO, as_json: bool = _JSON,
+    quiet: bool = _QUIET,
 ):
     """Sensor timeline per threat: detections, cues, first track and fire-control track."""
-    from .analyses.run import observe_threats
-    from .analyses.threats import fly_threat_specs
+    from .analyses import commands
 
-    ctx = _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to, sensors=sensor or None)
-    if threat is not None:
-        _select([s["name"] for s in ctx.threat_specs], threat)
-        ctx.threat_specs = [s for s in ctx.threat_specs if s["name"] == threat]
-    flown = fly_threat_specs(ctx.threat_specs)
-    out = observe_threats(ctx, flown).to_dict()
+    res = commands.observe(scenario, sensors=sensor, threat=threat, overrides=set_, seed=seed,
+                           interceptor_speed=interceptor_speed, missile=missile, from_=from_, to=to,
+                           progress=_progress(quiet))
+    out = res.to_dict()
     if as_json:
         _emit_json(out)
         return
-    from rich.table import Table
-
+    con = _console()
     for t in out["threats"]:
-        tab = Table(title=f"{t['threat']}: flight {t['flight_time_s']:.0f} s, first track "
-                          f"{_txt(t['first_track_s'])} s, fire control {_txt(t['fire_control_s'])} s")
-        for c in ("sensor", "kind", "detection range km", "first detection s", "last detection s", "cued by"):
-            tab.add_column(c)
+        tab = _table(f"{t['threat']}: flight {t['flight_time_s']:.0f} s, first track {_txt(t['first_track_s'])} s, "
+                     f"fire control {_txt(t['fire_control_s'])} s",
+                     [("sensor!", "left"), ("kind", "left"), ("range km", "right"), ("first seen s", "right"),
+                      ("last seen s", "right"), ("cued by", "left")],
+                     caption="range: detection range against this threat; times after its launch")
         for r in t["sensors"]:
             tab.add_row(r["sensor"], r["kind"], _txt(r["detection_range_km"]), _txt(r["first_detection_s"]),
                         _txt(r["last_detection_s"]), r["cued_by"] or "")
-        _console().print(tab)
+        con.print(tab)
 
 
 def _txt(v, nd=0):
@@ -294,52 +322,52 @@ def _txt(v, nd=0):
 @app.command()
 def engage(
     scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
-    trials: Optional[int] = typer.Option(None, "--trials", help="Monte Carlo trials (default: the scenario's)."),
+    trials: Optional[str] = typer.Option(None, "--trials", help="Monte Carlo trials (default: the scenario's; "
+                                                                "at most 10,000,000; 1e6 notation accepted)."),
     sspk: Optional[float] = typer.Option(None, "--sspk", help="Single-shot kill probability."),
     salvo: Optional[int] = typer.Option(None, "--salvo", help="Interceptors per shot opportunity."),
     doctrine: Optional[str] = typer.Option(None, "--doctrine", help="salvo | shoot-look-shoot."),
     threat: Optional[str] = typer.Option(None, "--threat", help="Only this threat."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
     missile: Optional[str] = _MISSILE, from_: Optional[str] = _FROM, to: Optional[str] = _TO, as_json: bool = _JSON,
+    quiet: bool = _QUIET,
 ):
     """Engagements per threat: shot opportunities, battle space, intercepts, kill and leak probabilities."""
-    from .analyses.run import engage_threats
-    from .analyses.threats import fly_threat_specs
+    from .analyses import commands
 
-    if trials is not None and trials < 1:
-        raise ScenarioError("--trials", "must be at least 1")
-    ctx = _ctx(scenario, set_, seed, interceptor_speed, missile, from_, to,
-               doctrine={"sspk": sspk, "salvo_size": salvo, "kind": doctrine})
-    if threat is not None:
-        _select([s["name"] for s in ctx.threat_specs], threat)
-        ctx.threat_specs = [s for s in ctx.threat_specs if s["name"] == threat]
-    flown = fly_threat_specs(ctx.threat_specs)
-    out, _ = engage_threats(ctx, flown, trials or ctx.scenario.analysis.trials)
+    # The trials are checked (count and memory) before the defence is built or anything flown.
+    res = commands.engage(scenario, trials=trials, sspk=sspk, salvo=salvo, doctrine=doctrine, threat=threat,
+                          overrides=set_, seed=seed, interceptor_speed=interceptor_speed, missile=missile,
+                          from_=from_, to=to, progress=_progress(quiet))
+    out = res.to_dict()
     if as_json:
         _emit_json(out)
         return
-    from rich.table import Table
-
-    tab = Table(title=f"engage {ctx.scenario.name} ({out['trials']} trials, seed {out['seed']})")
-    for c in ("threat", "shots", "battle space s", "fire control s", "first intercept s", "alt km", "closing km/s",
-              "P(kill)", "P(leak)", "interceptors"):
-        tab.add_column(c, justify="right")
+    tab = _table(f"engage {res.context.scenario.name}: {out['trials']:,} trials, seed {out['seed']}",
+                 [("threat!", "left"), ("shots", "right"), ("battle space s", "right"), ("fire control s", "right"),
+                  ("P(kill)", "right"), ("P(leak)", "right"), ("mean fired", "right")],
+                 caption="shots: shot opportunities; mean fired: interceptors; times: s after launch")
     for t in out["threats"]:
-        e = t["engagements"][0] if t["engagements"] else {}
         bs = t["battle_space_s"]
         tab.add_row(t["threat"], str(t["shot_opportunities"]), "never" if bs is None else f"{bs[0]:.0f}-{bs[1]:.0f}",
-                    _txt(t["fire_control_s"]), _txt(e.get("intercept_s")), _txt(e.get("intercept_altitude_km")),
-                    _txt(e.get("closing_speed_km_s"), 2), f"{t['p_kill']:.3f}", f"{t['p_leak']:.3f}",
+                    _txt(t["fire_control_s"]), f"{t['p_kill']:.3f}", f"{t['p_leak']:.3f}",
                     f"{t['interceptors_used_mean']:.2f}")
     con = _console()
     con.print(tab)
     # The causal timeline: each shot leaves after the previous intercept's kill assessment.
-    for t in out["threats"]:
-        for e in t["engagements"]:
-            con.print(f"  {t['threat']} shot {e['shot']}: {e['battery']} launches {e['interceptors']} at "
-                      f"{_txt(e['launch_s'])} s -> intercept {_txt(e['intercept_s'])} s "
-                      f"({_txt(e.get('intercept_altitude_km'))} km, {_txt(e.get('closing_speed_km_s'), 2)} km/s) "
-                      f"-> assessed {_txt(e['assessment_s'])} s", highlight=False)
+    rows = [(t["threat"], e) for t in out["threats"] for e in t["engagements"]]
+    if not rows:
+        return
+    e0 = rows[0][1]
+    ka = None if e0["assessment_s"] is None or e0["intercept_s"] is None else e0["assessment_s"] - e0["intercept_s"]
+    shots = _table("shots", [("threat!", "left"), ("shot", "right"), ("battery!", "left"), ("launch s", "right"),
+                             ("intercept s", "right"), ("alt km", "right"), ("closing km/s", "right")],
+                   caption="each shot launches no earlier than the previous intercept and its kill assessment"
+                           + (f" ({ka:.0f} s)" if ka is not None else ""))
+    for threat_name, e in rows:
+        shots.add_row(threat_name, str(e["shot"]), e["battery"], _txt(e["launch_s"]), _txt(e["intercept_s"]),
+                      _txt(e.get("intercept_altitude_km")), _txt(e.get("closing_speed_km_s"), 2))
+    con.print(shots)
 
 
 @app.command()
@@ -349,23 +377,21 @@ def reach(
     target: list[str] = typer.Option([], "--target", help="Target (repeatable; default: every US city in the catalog)."),
     missile: Optional[str] = typer.Option(None, "--missile", help="ICBM flown (default: the scenario's, ss-27)."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """The Russian question: can the scenario's interceptors reach ICBMs flying to the US?"""
-    from .analyses.run import Progress, reach_for
+    from .analyses import commands
 
-    ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
-    with Progress(not as_json) as pg:
-        res = reach_for(ctx, launches=launch, targets=target, missile=missile, progress=pg)
+    res = commands.reach(scenario, launches=launch, targets=target, missile=missile, overrides=set_, seed=seed,
+                         interceptor_speed=interceptor_speed, progress=_progress(quiet))
     if as_json:
         _emit_json(res.to_dict())
         return
-    from rich.table import Table
-
-    tab = Table(title=f"reach {ctx.scenario.name}: {res.engageable_pairs} engageable launch-target pairs")
-    for c in ("launch", "target", "battery", "feasible", "margin s", "min burnout speed km/s", "intercept alt km"):
-        tab.add_column(c, justify="right")
-    for r in res.rows:
+    tab = _table(f"reach {res.context.scenario.name}: {res.engageable_pairs} engageable launch-target pairs",
+                 [("launch!", "left"), ("target!", "left"), ("battery!", "left"), ("feasible", "left"),
+                  ("margin s", "right"), ("min speed km/s", "right"), ("alt km", "right")],
+                 caption="min speed: the lowest interceptor burnout speed that engages; alt: the intercept's")
+    for r in res["pairs"]:
         tab.add_row(r["launch"], r["target"], r["battery"], "yes" if r["feasible"] else "no", _txt(r["margin_s"]),
                     _txt(r["min_burnout_speed_km_s"], 2), _txt(r["intercept_altitude_km"]))
     _console().print(tab)
@@ -376,29 +402,20 @@ def footprint(
     scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
     launch: str = typer.Option(..., "--launch", help="Launch place (catalog site or LAT,LON)."),
     missile: Optional[str] = typer.Option(None, "--missile", help="Missile (default: the scenario's footprint missile)."),
-    resolution_deg: float = typer.Option(0.5, "--resolution-deg", help="Aim-point grid spacing (deg)."),
+    resolution_deg: float = typer.Option(0.5, "--resolution-deg",
+                                         help="Aim-point grid spacing (deg; at most 300,000 aim points)."),
     out: Optional[str] = typer.Option(None, "-o", "--out", help="Write FILE.geojson and FILE.parquet beside it."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """Defended area: which aim points of the region are defended against launches from a site."""
-    from .analyses.run import Progress, footprint_for
+    from .analyses import commands
 
-    if not 0.05 < resolution_deg <= 10:
-        raise ScenarioError("--resolution-deg", f"must be in (0.05, 10], got {resolution_deg}")
-    if out is not None and not out.endswith(".geojson"):
-        raise ScenarioError("-o", "the footprint file must end in .geojson (the Parquet grid goes beside it)")
-    ctx = _ctx(scenario, set_, seed, interceptor_speed, None, None, None)
-    with Progress(not as_json) as pg:
-        fp = footprint_for(ctx, launch=launch, missile=missile, resolution_deg=resolution_deg, progress=pg)
-    if out is not None:
-        from .export import geojson, parquet
-
-        fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
-                                        properties={"launch": fp.launch, "missile": fp.missile})
-        geojson.write_geojson(out, fc)
-        parquet.write_grid(out[: -len(".geojson")] + ".parquet", fp.columns())
-    res = fp.to_dict()
+    # The grid (aim points, memory) is checked before the defence is built or anything flown;
+    # with -o the GeoJSON polygons and the Parquet grid beside them are written too.
+    res = commands.footprint(scenario, launch=launch, missile=missile, resolution_deg=resolution_deg, out=out,
+                             overrides=set_, seed=seed, interceptor_speed=interceptor_speed,
+                             progress=_progress(quiet)).to_dict()
     if as_json:
         _emit_json(res)
         return
@@ -415,40 +432,69 @@ def sweep(
     dask: Optional[str] = typer.Option(None, "--dask", help="Dask scheduler address (default: a local cluster)."),
     workers: int = typer.Option(2, "--workers", help="Local cluster workers."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """Run the headline figures over a grid of parameters on Dask, streaming cells to Parquet."""
-    from .analyses.sweep import run_sweep
+    from .analyses import commands
 
-    res = run_sweep(scenario, vary, out, address=dask, overrides=set_, seed=seed, interceptor_speed=interceptor_speed,
-                    n_workers=workers, progress=not as_json)
+    res = commands.sweep(scenario, vary, out, dask=dask, workers=workers, overrides=set_, seed=seed,
+                         interceptor_speed=interceptor_speed, progress=not (quiet or as_json)).to_dict()
     if as_json:
         _emit_json(res)
         return
     _console().print(f"{res['cells']} cells: {res['computed']} computed, {res['reused']} reused -> {out}/sweep.parquet")
 
 
+def _pct(v):
+    return "" if v is None else f"{100 * v:.0f}%"
+
+
+def _of(k, n):
+    return "" if k is None or n is None else f"{k} of {n}"
+
+
+def _raid_label(r: dict) -> str:
+    threat = r.get("raid_threat")
+    what = f"{threat}" + (f" ({r['raid_missile']})" if r.get("raid_missile") else "") if threat else "its threat"
+    return f"{r.get('raid_size', '?')} x {what}"
+
+
+# compare's rows: (label, cell text from one scenario's headline); other figures get their
+# field name in words.
+_COMPARE_ROWS = (
+    ("defended area (share of reachable aim points)", lambda r: _pct(r.get("defended_fraction"))),
+    ("raid: copies x threat", _raid_label),
+    ("raid: P(no warhead leaks)", lambda r: _num_text(r.get("raid_p_no_leak"))),
+    ("raid: expected leakers", lambda r: _num_text(r.get("expected_leakers"))),
+    ("Russian base-target pairs engageable", lambda r: _of(r.get("russian_pairs_engageable"), r.get("russian_pairs"))),
+    ("threats engageable", lambda r: _of(r.get("threats_engageable"), r.get("threats"))),
+)
+_COMPARE_SHOWN = {"name", "defended_fraction", "raid_size", "raid_threat", "raid_missile", "raid_from", "raid_to",
+                  "raid_p_no_leak", "expected_leakers", "russian_pairs_engageable", "russian_pairs",
+                  "threats_engageable", "threats"}
+
+
 @app.command()
 def compare(
     scenarios: list[str] = typer.Argument(..., help="Scenario files or built-in names."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """Headline figures of several architectures side by side."""
-    from .analyses.run import headline
+    from .analyses import commands
 
-    rows = [headline(_ctx(s, set_, seed, interceptor_speed, None, None, None)) for s in scenarios]
+    # Every scenario is checked before the first is computed.
+    res = commands.compare(scenarios, overrides=set_, seed=seed, interceptor_speed=interceptor_speed,
+                           progress=_progress(quiet)).to_dict()
     if as_json:
-        _emit_json({"scenarios": rows})
+        _emit_json(res)
         return
-    from rich.table import Table
-
-    tab = Table(title="compare")
-    keys = list(rows[0].keys())
-    for k in keys:
-        tab.add_column(k, justify="right")
-    for r in rows:
-        tab.add_row(*[str(r[k]) for k in keys])
+    rows = res["scenarios"]
+    tab = _table("compare: headline figures", [("figure", "left")] + [(r["name"], "right") for r in rows])
+    for label, cell in _COMPARE_ROWS:
+        tab.add_row(label, *[cell(r) for r in rows])
+    for k in [k for k in rows[0] if k not in _COMPARE_SHOWN]:
+        tab.add_row(k.replace("_", " "), *[_cell(r.get(k)) for r in rows])
     _console().print(tab)
 
 
@@ -464,97 +510,128 @@ def sensitivity(
                                                    help="Footprint grid (default: analysis.compare_resolution_deg)."),
     workers: int = typer.Option(2, "--workers", help="sobol: local cluster workers."),
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """What you would have to believe: each headline figure over the parameters' ranges, and where verdicts flip."""
-    from .analyses.sensitivity import run_sensitivity
+    from .analyses import commands
 
-    res = run_sensitivity(scenario, method, samples=samples, address=dask, out=out, overrides=set_, seed=seed,
-                          interceptor_speed=interceptor_speed, params_only=param, resolution_deg=resolution_deg,
-                          n_workers=workers, progress=not as_json).to_dict()
+    # The grid (--resolution-deg) is checked before the many evaluations start.
+    res = commands.sensitivity(scenario, method, samples=samples, dask=dask, out=out, params=param,
+                               resolution_deg=resolution_deg, workers=workers, overrides=set_, seed=seed,
+                               interceptor_speed=interceptor_speed, progress=not (quiet or as_json)).to_dict()
     if as_json:
         _emit_json(res)
         return
-    from rich.table import Table
-
-    tab = Table(title=f"sensitivity {res['scenario']} ({res['method']}, {res['seconds']:.0f} s)")
-    for c in ("figure", "value", "low", "high", "top drivers", "verdict flips at"):
-        tab.add_column(c, justify="right" if c in ("value", "low", "high") else "left")
+    tab = _table(f"sensitivity {res['scenario']} ({res['method']}, {res['seconds']:.0f} s)",
+                 [("figure", "left"), ("value", "right"), ("low", "right"), ("high", "right"),
+                  ("top drivers", "left"), ("verdict flips at", "left")])
     for f in res["figures"]:
         top = ", ".join(d["parameter"] for d in f["drivers"][:3])
         flips = "; ".join(f"{d['parameter']}={_flip_text(d['flip_at'])}" for d in f["drivers"] if d["flips"])
         tab.add_row(f["figure"], _num_text(f["value"]), _num_text(f["low"]), _num_text(f["high"]), top, flips)
-    _console().print(tab)
+    con = _console()
+    con.print(tab)
     for f in res["figures"]:
         for d in f["drivers"]:
             if d.get("sentence"):
-                _console().print(d["sentence"])
+                con.print(d["sentence"])
     if res["skipped"]:
-        _console().print(f"{len(res['skipped'])} parameter(s) skipped (see --json: skipped)")
+        _note(f"{len(res['skipped'])} parameter(s) skipped (see --json: skipped)", quiet)
     if out is not None:
-        _console().print(f"written: {out}/sensitivity.json and tornado charts")
+        _note(f"written: {out}/sensitivity.json and tornado charts", quiet)
 
 
 def _num_text(v):
     return "" if v is None else f"{v:g}"
 
 
+def _cell(v) -> str:
+    """Any figure as table text: numbers short, yes/no for flags, nothing for null."""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float)):
+        return f"{v:g}"
+    return "" if v is None else str(v)
+
+
 def _flip_text(v):
     return str(v).lower() if isinstance(v, bool) else f"{v:g}"
+
+
+_FORCE = typer.Option(False, "--force", help="Write into -o DIR even if it holds files (they may be overwritten).")
+_SKIP = typer.Option([], "--skip", help="Leave out these parts (comma-separated or repeated): observe, engage, "
+                                        "cities, footprint, reach, raid, key_assumptions, exports.")
+_ONLY = typer.Option([], "--only", help="Compute only these parts (comma-separated or repeated; the threats are "
+                                        "always flown).")
+_FIGURES = typer.Option("png", "--figures", help="Also write the report's figures as these formats into "
+                                                 "DIR/figures (comma-separated: png, svg, pdf).")
 
 
 @app.command()
 def demo(
     out: str = typer.Option("shieldsim-out", "-o", "--out", help="Output directory."),
-    as_json: bool = _JSON,
+    force: bool = _FORCE, as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """Run the built-in 2007 scenario: same as `shieldsim run third_site_2007 -o shieldsim-out`."""
-    _run_scenario("third_site_2007", out, [], None, None, as_json)
+    _run_scenario("third_site_2007", out, [], None, None, as_json, quiet=quiet, force=force)
 
 
 @app.command()
 def run(
     scenario: str = typer.Argument(..., help="Scenario file or built-in name."),
-    out: str = typer.Option(..., "-o", "--out", help="Output directory."),
+    out: str = typer.Option(..., "-o", "--out", help="Output directory (new or empty; see --force)."),
+    force: bool = _FORCE, skip: list[str] = _SKIP, only: list[str] = _ONLY, figures: str = _FIGURES,
     set_: list[str] = _SET, seed: Optional[int] = _SEED, interceptor_speed: Optional[float] = _SPEED,
-    as_json: bool = _JSON,
+    as_json: bool = _JSON, quiet: bool = _QUIET,
 ):
     """Run a scenario: results.json, report.html, GeoJSON, CZML, KML and Parquet in a directory."""
-    _run_scenario(scenario, out, set_, seed, interceptor_speed, as_json)
+    _run_scenario(scenario, out, set_, seed, interceptor_speed, as_json, quiet=quiet, force=force,
+                  skip=_names(skip), only=_names(only) or None, figures=_names([figures]))
 
 
-def _run_scenario(scenario, out, overrides, seed, interceptor_speed, as_json):
-    from .analyses.run import run_scenario
+def _run_scenario(scenario, out, overrides, seed, interceptor_speed, as_json, *, quiet=False, force=False, skip=(),
+                  only=None, figures=("png",)):
+    from .analyses import commands
 
-    results = run_scenario(scenario, out, overrides=overrides, seed=seed, progress=not as_json,
-                           interceptor_speed=interceptor_speed)
+    # The scenario, --skip/--only, --figures and the directory (new or empty unless --force)
+    # are checked, in that order, before anything runs.
+    results = commands.run(scenario, out, force=force, skip=skip, only=only, figures=figures, overrides=overrides,
+                           seed=seed, interceptor_speed=interceptor_speed, command_line=list(_COMMAND_LINE),
+                           progress=not (quiet or as_json)).to_dict()
     if as_json:
         _emit_json(results)
         return
-    from rich.table import Table
-
-    t = Table(title=f"{results['scenario']}: threats")
-    for c in ("threat", "missile", "from", "to", "range km", "flight s", "apogee km", "shots", "P(kill)"):
-        t.add_column(c, justify="right")
-    eng = {e["threat"]: e for e in results["engage"]["threats"]}
+    con = _console()
+    tab = _table(f"{results['scenario']}: threats",
+                 [("threat!", "left"), ("missile: from → to", "left"), ("range km", "right"),
+                  ("flight s", "right"), ("apogee km", "right"), ("shots", "right"), ("P(kill)", "right")])
+    eng = {e["threat"]: e for e in (results.get("engage") or {}).get("threats", [])}
     for r in results["threats"]:
-        e = eng[r["threat"]]
-        t.add_row(r["threat"], r["missile"], r["from"], r["to"], f"{r['ground_range_km']:,.0f}",
-                  f"{r['flight_time_s']:,.0f}", f"{r['apogee_km']:,.0f}", str(e["shot_opportunities"]),
-                  f"{e['p_kill']:.3f}")
-    _console().print(t)
-    fp = results["footprint"]
-    _console().print(f"defended area: {fp['defended_fraction']:.0%} of the aim points a {fp['missile']} from "
-                     f"{fp['launch']} can reach")
-    pairs = results["reach"]["pairs"]
-    n = len({(p["launch"], p["target"]) for p in pairs})
-    k = len({(p["launch"], p["target"]) for p in pairs if p["feasible"]})
-    _console().print(f"Russian ICBMs: {k} of {n} base-target pairs engageable")
-    _console().print(f"report: {out}/report.html (and results.json, GeoJSON, CZML, KML, Parquet)")
+        e = eng.get(r["threat"], {})
+        tab.add_row(r["threat"], f"{r['missile']}: {r['from']} → {r['to']}", f"{r['ground_range_km']:,.0f}",
+                    f"{r['flight_time_s']:,.0f}", f"{r['apogee_km']:,.0f}", str(e.get("shot_opportunities", "")),
+                    f"{e['p_kill']:.3f}" if "p_kill" in e else "")
+    con.print(tab)
+    fp = results.get("footprint")
+    if fp:
+        con.print(f"defended area: {fp['defended_fraction']:.0%} of the aim points a {fp['missile']} from "
+                  f"{fp['launch']} can reach")
+    if results.get("reach"):
+        pairs = results["reach"]["pairs"]
+        n = len({(p["launch"], p["target"]) for p in pairs})
+        k = len({(p["launch"], p["target"]) for p in pairs if p["feasible"]})
+        con.print(f"Russian ICBMs: {k} of {n} base-target pairs engageable")
+    con.print(f"report: {out}/report.html; every figure in {out}/results.json")
+
+
+#: The command line of this invocation, recorded by ``run`` in results.json and the report.
+_COMMAND_LINE: list[str] = ["shieldsim"]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one-line errors, exit 2 for bad input, 1 only for bugs."""
+    global _COMMAND_LINE
+    _COMMAND_LINE = ["shieldsim", *(sys.argv[1:] if argv is None else argv)]
     try:
         app(args=argv, standalone_mode=False, prog_name="shieldsim")
     except (ScenarioError, ShieldsimError) as e:

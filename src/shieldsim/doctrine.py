@@ -51,7 +51,9 @@ Model
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
@@ -437,6 +439,65 @@ def _decoy_array(decoys: Any, n_threats: int) -> np.ndarray:
 
 # --- Monte Carlo ---------------------------------------------------------------------
 
+#: Most trials one Monte Carlo may draw (the scenario's ``analysis.trials`` and
+#: ``analysis.raid.trials`` are bounded so too): the standard error of a probability is then
+#: under 0.00016, far below every other uncertainty of the model.
+MAX_TRIALS = 10_000_000
+
+
+def monte_carlo_bytes(n_trials: int, n_threats: int, n_batteries: int = 1) -> int:
+    """Peak memory of ``simulate``, bytes (a slight overestimate).
+
+    Its state is (n_threats, n_trials): warheads alive and threats fired at (bool),
+    interceptors used and decoys left (int64), then the outcome's transposed copies (bool,
+    int64, bool); inventories are (n_batteries, n_trials) int64; each event adds a few
+    (n_trials,) temporaries: 28 B per threat and trial, 8 per battery and trial, 40 per trial.
+    Measured with tracemalloc at 10^5 trials: 61, 140 and 560 B per trial for 1, 5 and 20
+    threats against this estimate's 76, 188 and 608.
+    """
+    return int(n_trials) * (28 * int(n_threats) + 8 * int(n_batteries) + 40)
+
+
+def memory_budget_bytes() -> int:
+    """Memory one analysis may take: half of this machine's physical memory (or of its
+    container's limit, when lower), leaving the rest to the trajectories, the report and the
+    operating system. 8 GB is assumed where neither can be read."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        total = 8 * 1024**3
+    try:
+        limit = int(Path("/sys/fs/cgroup/memory.max").read_text().strip())  # "max" when unlimited
+        total = min(total, limit)
+    except (OSError, ValueError):
+        pass
+    return int(total) // 2
+
+
+def memory_text(n_bytes: float) -> str:
+    """A memory size for people: '750 MB', '1.9 GB', '188 GB'."""
+    if n_bytes < 1e9:
+        return f"{max(n_bytes, 1e6) / 1e6:,.0f} MB"
+    gb = n_bytes / 1e9
+    return f"{gb:,.1f} GB" if gb < 10 else f"{gb:,.0f} GB"
+
+
+def check_trials(n_trials: int, n_threats: int, n_batteries: int = 1, field: str = "trials", what: str = "") -> None:
+    """Refuse, before anything is drawn, a Monte Carlo above ``MAX_TRIALS`` or one whose
+    arrays (``monte_carlo_bytes``) would not fit ``memory_budget_bytes``: one
+    ``ScenarioError(field, ...)`` naming the memory it would need and the most trials that fit.
+    ``what`` describes the threats (default: 'of N threats')."""
+    need = monte_carlo_bytes(n_trials, n_threats, n_batteries)
+    budget = memory_budget_bytes()
+    if n_trials <= MAX_TRIALS and need <= budget:
+        return
+    most = min(MAX_TRIALS, budget // max(monte_carlo_bytes(1, n_threats, n_batteries), 1))
+    what = what or f"of {n_threats} threat{'s' if n_threats != 1 else ''}"
+    raise ScenarioError(field, f"{n_trials:,} trials {what} would need about {memory_text(need)} of memory; "
+                               f"the limit is {MAX_TRIALS:,} trials within {memory_text(budget)} (half this "
+                               f"machine's memory): use at most {most:,}")
+
+
 @dataclass(frozen=True, eq=False)
 class Outcome:
     """Monte Carlo outcome of a raid: arrays of shape (n_trials, n_threats).
@@ -569,6 +630,7 @@ def simulate(opportunities: Any, inventories: Any, doctrine: Doctrine, n_trials:
     n_trials = _count("trials", n_trials, 1)
     sched = schedule if schedule is not None else \
         plan(opportunities, times_s=times_s, priority=priority, kill_assessment_s=doctrine.kill_assessment_s)
+    check_trials(n_trials, sched.n_threats, sched.n_batteries)
     inv = _inventory_array(inventories, sched.n_batteries)
     d = _decoy_array(decoys, sched.n_threats)
     q = doctrine.p_discriminate

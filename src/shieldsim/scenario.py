@@ -166,6 +166,8 @@ class SensorRef(Section):
     """
 
     name: str = Field(description="catalog sensor name (shieldsim catalog --kind sensor)")
+    site: Place | None = Field(
+        None, description="radar: where it stands, a catalog site name or 'LAT,LON[,ALT_KM]' (null: its catalog site)")
     variant: Literal["value", "low", "high"] = Field(
         "value", description="value, or the less (low) / more (high) capable end of every published span")
     enabled: bool = Field(True, description="false: the sensor is left out of the defence")
@@ -195,6 +197,18 @@ class SensorRef(Section):
         _catalog_check(lambda n: catalog.get(n, "sensor", field="name"), v)
         return v
 
+    @field_validator("site")
+    @classmethod
+    def _ground_sensor(cls, v: str | None, info) -> str | None:
+        name = info.data.get("name")  # absent when the name itself failed
+        entry = catalog.get(name, "sensor") if v is not None and name else None
+        if entry is not None and entry.get("type") != "radar":
+            raise ValueError(f"{name} is a constellation of satellites, not a ground sensor: it has no site")
+        alt_km = catalog.parse_place(v, "site").alt_km if v is not None else 0.0
+        if not -0.5 <= alt_km <= 10.0:  # the bounds of sensors.Radar's site
+            raise ValueError(f"a radar stands between -0.5 and 10 km above the ellipsoid, got alt_km {alt_km:g}")
+        return v
+
     @field_validator(*SENSOR_SETTINGS, mode="before")
     @classmethod
     def _setting(cls, v: Any, info) -> Any:
@@ -203,6 +217,22 @@ class SensorRef(Section):
     def settings(self) -> dict[str, float | str]:
         """The parameters set on their own: {parameter: number or low/value/high}."""
         return {k: getattr(self, k) for k in SENSOR_SETTINGS if getattr(self, k) is not None}
+
+    def place(self) -> Site | None:
+        """The scenario's place for the sensor as a ``Site`` (None: it stands at its catalog site)."""
+        return None if self.site is None else catalog.parse_place(self.site, "site")
+
+    def catalog_entry(self) -> dict:
+        """The catalog entry the sensor is built from, standing at ``site`` when one is given:
+        only the place changes; its field of regard (azimuths, elevations) and every other
+        number stay the catalog's, so a radar moved elsewhere may need ``azimuth_min_deg``
+        and ``azimuth_max_deg`` too."""
+        entry = catalog.get(self.name, "sensor")
+        place = self.place()
+        if place is None:
+            return entry
+        return {**entry, "site": {"lat_deg": place.lat_deg, "lon_deg": place.lon_deg, "alt_km": place.alt_km,
+                                  "source": f"scenario: site {self.site}"}}
 
 
 class BatterySpec(Section):
@@ -387,6 +417,9 @@ class Scenario(Section):
         used: dict[str, set[str]] = {"missile": set(), "site": set(), "sensor": set(), "interceptor": set()}
         for sr in self.sensors:
             used["sensor"].add(sr.name)
+            place = sr.place()
+            if place is not None and place.group != "ad-hoc":
+                used["site"].add(place.name)
         for bt in self.batteries:
             used["interceptor"].add(bt.interceptor)
             place = catalog.parse_place(bt.site, "site")

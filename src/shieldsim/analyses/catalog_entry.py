@@ -54,9 +54,11 @@ def _with_citations(node):
     return node
 
 
-def entry_text(entry: dict) -> str:
+def entry_text(entry: dict, width: int = 100) -> str:
     """``catalog show`` as text: the entry as YAML, each ``[@key]`` shown as ``[n]``, then the
-    numbered sources (author, year, title, where published, address, what was read there)."""
+    numbered sources (author, year, title, where published, address, what was read there).
+    Lines fit ``width`` columns (the YAML folds its long strings, still valid YAML; only a
+    word longer than a line, an address say, overflows)."""
     import yaml
 
     from .. import catalog
@@ -83,11 +85,16 @@ def entry_text(entry: dict) -> str:
                 walk(v)
 
     walk(shown)
-    text = yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=100)
+    # PyYAML breaks a long string at the first space past its width, so a line may overrun it
+    # by a word: narrow the width until the lines fit.
+    for w in range(width - 2, 39, -4):
+        text = yaml.safe_dump(shown, sort_keys=False, allow_unicode=True, width=w)
+        if max(map(len, text.splitlines()), default=0) <= width:
+            break
     if not numbers:
         return text
     lines = ["", "Sources (what was read in each: --json, or docs/sources.md):"]
-    wrap = textwrap.TextWrapper(width=100, subsequent_indent="     ", break_long_words=False,
+    wrap = textwrap.TextWrapper(width=width, subsequent_indent="     ", break_long_words=False,
                                 break_on_hyphens=False)
     for key, n in numbers.items():
         c = full.get(key) or catalog.sources_by_key()[key]

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..earth import geodesic_inverse
 from ..targeting import aim, azimuth_table, max_range_km
+from .context import check_grid
 from .defence import DefenceModel
 
 EUROPE = (34.0, 72.0, -25.0, 45.0)  # lat_min, lat_max, lon_min, lon_max (deg)
@@ -102,6 +103,7 @@ class FootprintResult:
 
 
 def grid(region=EUROPE, resolution_deg: float = 0.5):
+    check_grid(region, resolution_deg)  # refused above context.MAX_AIM_POINTS, before allocating
     lat_min, lat_max, lon_min, lon_max = region
     lat = np.arange(lat_min, lat_max + 1e-9, resolution_deg)
     lon = np.arange(lon_min, lon_max + 1e-9, resolution_deg)
@@ -245,6 +247,7 @@ def scenario_footprint(ctx, launch=None, missile=None, resolution_deg=None, prog
     missiles = [(m, catalog.missile(m, field="--missile"), site) for m, site in chosen]
     res = resolution_deg or fa.resolution_deg
     region = (fa.lat_min_deg, fa.lat_max_deg, fa.lon_min_deg, fa.lon_max_deg)
+    check_grid(region, res, "resolution_deg" if resolution_deg else "analysis.footprint.resolution_deg")
     lat, lon = grid(region, res)
     tick = progress.task("footprint aim points", lat.size * lon.size) if progress else None
     return footprint_missiles(ctx.defence, missiles, launch_name=launch_site.name, region=region, resolution_deg=res,

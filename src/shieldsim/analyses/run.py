@@ -1,22 +1,28 @@
 """``shieldsim run`` / ``demo`` / ``compare``: everything a scenario asks for.
 
-``run_scenario`` computes, in order, the threats' flights, the sensor timelines, the
-engagements (with Monte Carlo outcomes), the defended-area footprint, the Russian-ICBM
-reach table and the raid curves; each result file is written atomically as soon as it is
-computed (an interrupted run keeps what it had finished), then the self-contained
-report. ``headline`` is the short set of figures ``compare`` and ``sweep`` put side by side.
+``run_scenario`` computes, in order, the threats' flights and then its parts (``PARTS``:
+the sensor timelines with the tracker, the engagements with Monte Carlo outcomes and why a
+battery cannot fire, the per-city defence, the defended-area footprint, the reach table, the
+raid curves, the key assumptions' sensitivity, the export files), each of which ``skip`` /
+``only`` may leave out. Each result is written to DIR/results.json atomically as soon as it
+is computed (an interrupted run keeps what it had finished), then the headline numbers
+(``numbers.headline_numbers``, rounded once), the self-contained report and its figures as
+files. ``results["provenance"]`` says what produced it (``provenance.py``). ``headline``
+is the short set of figures ``compare`` and ``sweep`` put side by side.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..io import atomic_write_text, write_json
 from .context import load_context
+from .progress import Progress  # Rich bars on stderr (also imported from here by sensitivity)
 from .threats import fly_threat_specs
 
 RUSSIAN_GROUP = "russia-icbm-base"
@@ -24,33 +30,6 @@ RUSSIAN_GROUP = "russia-icbm-base"
 # G8 summit at which Putin offered the Gabala radar [@rusnewsjournal-gabala]. Any date would do.
 CZML_EPOCH = "2007-06-08T12:00:00Z"
 US_GROUP = "us-city"
-
-
-class Progress:
-    """Rich progress bars when asked for; silent otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._p = None
-
-    def __enter__(self):
-        if self.enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._p = Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                               TimeElapsedColumn(), transient=False)
-            self._p.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._p is not None:
-            self._p.__exit__(*exc)
-
-    def task(self, description: str, total: int):
-        if self._p is None:
-            return lambda k=1: None
-        tid = self._p.add_task(description, total=total)
-        return lambda k=1: self._p.advance(tid, k)
 
 
 def observe_threats(ctx, flown, track: bool = True):
@@ -153,7 +132,11 @@ def raid_for(ctx, flown, assessment):
 
 
 def headline(ctx, resolution_deg: float | None = None, reach_speeds=None) -> dict:
-    """The headline figures of a scenario (what ``compare`` and ``sweep`` tabulate)."""
+    """The headline figures of a scenario (what ``compare`` and ``sweep`` tabulate).
+
+    ``raid_p_no_leak`` and ``expected_leakers`` are about a raid of ``raid_size`` copies of
+    one threat: ``raid_threat`` names it (``raid_missile``, ``raid_from``, ``raid_to`` say
+    what it is), since scenarios raid with different threats."""
     flown = fly_threat_specs(ctx.threat_specs)
     eng, a = engage_threats(ctx, flown, ctx.scenario.analysis.trials)
     fp = footprint_for(ctx, resolution_deg=resolution_deg or ctx.scenario.analysis.compare_resolution_deg)
@@ -162,6 +145,7 @@ def headline(ctx, resolution_deg: float | None = None, reach_speeds=None) -> dic
     size = ctx.scenario.analysis.raid.headline_size
     k = min(size, len(raid.sizes)) - 1
     base = raid.curves[0]
+    i = list(flown.names).index(raid.threat)
     return {
         "name": ctx.scenario.name, "defended_fraction": round(fp.defended_fraction, 4),
         "raid_size": int(raid.sizes[k]), "raid_p_no_leak": round(base["p_no_leak"][k], 4),
@@ -170,21 +154,104 @@ def headline(ctx, resolution_deg: float | None = None, reach_speeds=None) -> dic
         "russian_pairs": len({(r["launch"], r["target"]) for r in reach.rows}),
         "threats_engageable": int(sum(1 for t in eng["threats"] if t["shot_opportunities"] > 0)),
         "threats": len(eng["threats"]),
+        "raid_threat": raid.threat, "raid_missile": flown.missiles[i], "raid_from": flown.launch[i].name,
+        "raid_to": flown.target[i].name,
     }
 
 
-def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None = None, progress: bool = True,
-                 interceptor_speed: float | None = None) -> dict:
-    """Run everything and write DIR/results.json, report.html and the exports."""
-    from ..export import czml, geojson, kml, parquet
+#: The parts of a run, in the order they are computed (``run_scenario``'s ``skip`` / ``only``).
+PARTS = {
+    "observe": "sensor timelines and the Stone Soup tracker's fire-control times",
+    "engage": "battle spaces, shot timelines and Monte Carlo outcomes of the scenario's threats, with why a "
+              "battery cannot fire",
+    "cities": "is each city of the footprint's region defended, by which battery, and if not, why",
+    "footprint": "the defended-area grid",
+    "reach": "the reach table (launch base x target x battery) and the interceptor speed that flips it",
+    "raid": "raid curves with and without decoys",
+    "key_assumptions": "one-at-a-time sensitivity of analysis.key_assumptions (DIR/sensitivity.json)",
+    "exports": "CZML, KML, GeoJSON and Parquet files",
+}
+FIGURE_FORMATS = ("png", "svg", "pdf")
 
+
+def selected_parts(skip=(), only=None) -> list[str]:
+    """The parts a run computes: ``only`` (default: all of ``PARTS``) less ``skip``; an
+    unknown name is a ScenarioError naming ``--skip`` or ``--only`` and listing the valid ones."""
+    from ..errors import ScenarioError
+
+    for flag, names in (("--skip", skip), ("--only", only or ())):
+        if isinstance(names, str):
+            names = [names]
+        bad = [n for n in names if n not in PARTS]
+        if bad:
+            raise ScenarioError(flag, f"unknown part {bad[0]!r}; the parts of a run are {', '.join(PARTS)}")
+    if isinstance(skip, str):
+        skip = [skip]
+    if isinstance(only, str):
+        only = [only]
+    keep = set(PARTS) if only is None else set(only)
+    return [p for p in PARTS if p in keep and p not in set(skip)]
+
+
+def figure_format_list(formats) -> list[str]:
+    """The figure file formats asked for (``png``, ``svg``, ``pdf``), each once, in order; anything
+    else is a ScenarioError naming ``--figures``."""
+    from ..errors import ScenarioError
+
+    if isinstance(formats, str):
+        formats = [f for f in formats.split(",") if f.strip()]
+    out = []
+    for f in formats:
+        f = str(f).strip().lower().lstrip(".")
+        if f not in FIGURE_FORMATS:
+            raise ScenarioError("--figures", f"unknown figure format {f!r}; use {', '.join(FIGURE_FORMATS)} "
+                                             "(comma-separated)")
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None = None, progress: bool = True,
+                 interceptor_speed: float | None = None, *, command_line: list[str] | None = None,
+                 figure_formats: Sequence[str] = ("png",), skip: Collection[str] = (),
+                 only: Collection[str] | None = None) -> dict:
+    """Run everything and write DIR/results.json, report.html, the figures and the exports.
+
+    Parameters
+    ----------
+    scenario, overrides, seed, interceptor_speed : as every command (``--set``, ``--seed``,
+        ``--interceptor-speed``).
+    out : the output directory (created).
+    progress : Rich progress bars.
+    command_line : the command that asked for the run (the CLI passes ``sys.argv``), recorded
+        in ``results["provenance"]`` and the report; None records None.
+    figure_formats : the formats in which the report's figures are also written, as
+        ``DIR/figures/NAME.FORMAT``: any of ``png``, ``svg``, ``pdf`` (``--figures``). The
+        report embeds its figures either way.
+    skip, only : parts of the run to leave out, or the only ones to compute (``--skip``,
+        ``--only``): ``observe`` (sensor timelines, the tracker), ``engage`` (the scenario's
+        threats: shots, outcomes, why a battery cannot fire), ``cities`` (per-city defence),
+        ``footprint`` (defended area), ``reach`` (the reach table and the speed that flips it),
+        ``raid`` (raid curves), ``key_assumptions`` (their sensitivity for the report's first
+        section), ``exports`` (CZML, KML, GeoJSON, Parquet). A skipped part is ``null`` in
+        results.json, listed in ``results["parts"]["skipped"]``, and "not computed (skipped)"
+        in the report. The threats are always flown.
+
+    Bad input (the scenario, ``--set``, a part's or a format's name) is refused before
+    anything is computed or written.
+    """
     from ..scenario import load_scenario
+    from .numbers import headline_numbers
+    from .provenance import provenance
 
     t_start = time.perf_counter()
-    # Bad input is refused before anything is drawn, written or computed.
-    assumptions = key_assumption_names(load_scenario(scenario, list(overrides), seed), scenario, overrides, seed)
+    parts = selected_parts(skip, only)
+    formats = figure_format_list(figure_formats)
+    sc = load_scenario(scenario, list(overrides), seed)
+    assumptions = key_assumption_names(sc, scenario, overrides, seed) if "key_assumptions" in parts else []
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    skipped = [p for p in PARTS if p not in parts]
     with Progress(progress) as pg:
         step = pg.task("scenario and fly-out fans", 1)
         ctx = load_context(scenario, overrides, seed, interceptor_speed)
@@ -192,45 +259,83 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         step = pg.task("threat trajectories", 1)
         flown = fly_threat_specs(ctx.threat_specs)
         results = {"scenario": ctx.scenario.name, "title": ctx.scenario.title, "seed": ctx.seed,
-                   "defence": defence_summary(ctx), "threats": flown.summary()}
+                   "provenance": {**provenance(ctx.scenario, seed=ctx.seed, command_line=command_line,
+                                               interceptor_speed_km_s=interceptor_speed, overrides=overrides),
+                                  "places": _places(ctx)},
+                   "parts": {"computed": parts, "skipped": skipped},
+                   "defence": defence_summary(ctx, interceptor_speed), "threats": flown.summary(),
+                   **{p: None for p in ("observe", "engage", "fire_control", "cities", "footprint", "reach", "raid")
+                      if p not in parts}}
         write_json(out / "results.json", results)
-        tracks = _tracks(flown)
-        sites = _sites(ctx)
-        atomic_write_text(out / "trajectories.czml", czml.trajectories_to_czml(tracks, CZML_EPOCH, sites))
-        kml.write_kml(out / "trajectories.kml", tracks, sites)
-        geojson.write_geojson(out / "trajectories.geojson", geojson.tracks_feature_collection(tracks))
+        exports = "exports" in parts
         step()
-        step = pg.task("sensors and tracking", 1)
-        obs = observe_threats(ctx, flown)
-        results["observe"] = obs.to_dict()
-        write_json(out / "results.json", results)
-        step()
-        step = pg.task("engagements (Monte Carlo)", 1)
-        eng, assessment = engage_threats(ctx, flown, ctx.scenario.analysis.trials)
-        results["engage"] = eng
-        write_json(out / "results.json", results)
-        step()
-        fp = footprint_for(ctx, progress=pg)
-        results["footprint"] = fp.to_dict()
-        fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
-                                        properties={"launch": fp.launch, "missile": fp.missile})
-        geojson.write_geojson(out / "footprint.geojson", fc)
-        parquet.write_grid(out / "footprint.parquet", fp.columns())
-        write_json(out / "results.json", results)
-        reach = reach_for(ctx, progress=pg)
-        results["reach"] = reach.to_dict()
-        parquet.write_grid(out / "reach.parquet", _columns(reach.rows))
-        write_json(out / "results.json", results)
-        step = pg.task("raid curves", 1)
-        raid = raid_for(ctx, flown, assessment)
-        results["raid"] = raid.to_dict()
-        write_json(out / "results.json", results)
-        step()
-        key_assumptions(ctx, scenario, assumptions, out, overrides, seed, interceptor_speed, pg)
+        obs = None
+        if "observe" in parts:
+            step = pg.task("sensors and tracking", 1)
+            obs = observe_threats(ctx, flown)
+            results["observe"] = obs.to_dict()
+            write_json(out / "results.json", results)
+            step()
+        assessment = None
+        if "engage" in parts:
+            step = pg.task("engagements (Monte Carlo)", 1)
+            eng, assessment = engage_threats(ctx, flown, ctx.scenario.analysis.trials)
+            add_diagnostics(ctx, flown, eng, assessment)
+            results["engage"] = eng
+            results["fire_control"] = (fire_control_comparison(ctx, flown, eng, obs) if obs is not None else None)
+            write_json(out / "results.json", results)
+            step()
+        if exports:
+            _write_track_exports(out, ctx, flown, results)
+        if "cities" in parts:
+            from .diagnose import city_defence
+
+            step = pg.task("cities", 1)
+            results["cities"] = city_defence(ctx, ctx.rng(7))
+            write_json(out / "results.json", results)
+            step()
+        fp = None
+        if "footprint" in parts:
+            fp = footprint_for(ctx, progress=pg)
+            results["footprint"] = fp.to_dict()
+            if exports:
+                from ..export import geojson, parquet
+
+                fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
+                                                properties={"launch": fp.launch, "missile": fp.missile})
+                geojson.write_geojson(out / "footprint.geojson", fc)
+                parquet.write_grid(out / "footprint.parquet", fp.columns())
+            write_json(out / "results.json", results)
+        reach = None
+        if "reach" in parts:
+            reach = reach_for(ctx, progress=pg)
+            add_reach_diagnostics(ctx, reach)
+            results["reach"] = {**reach.to_dict(), "missile": ctx.scenario.analysis.reach.missile,
+                                "speeds_km_s": [float(v) for v in reach.speeds_km_s]}
+            if exports:
+                from ..export import parquet
+
+                parquet.write_grid(out / "reach.parquet", _columns(reach.rows))
+            write_json(out / "results.json", results)
+        raid = None
+        if "raid" in parts:
+            step = pg.task("raid curves", 1)
+            if assessment is None:  # engage skipped: the raid still needs the threats' shot timelines
+                rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+                assessment = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
+            raid = raid_for(ctx, flown, assessment)
+            results["raid"] = {**raid.to_dict(), "headline_size": ctx.scenario.analysis.raid.headline_size}
+            write_json(out / "results.json", results)
+            step()
+        if "key_assumptions" in parts:
+            key_assumptions(ctx, scenario, assumptions, out, overrides, seed, interceptor_speed, pg)
+        results["headline"] = {k: n.to_dict() for k, n in headline_numbers(results).items()}
         step = pg.task("report", 1)
         from ..report.build import scenario_report
+        from ..report.html import save_figures
 
-        scenario_report(out / "report.html", ctx, results, fp, reach, raid, flown, assessment)
+        figures = scenario_report(out / "report.html", ctx, results, fp, reach, raid, flown, assessment)
+        results["figures"] = save_figures(figures, out / "figures", formats)
         results["seconds"] = round(time.perf_counter() - t_start, 1)
         write_json(out / "results.json", results)
         step()
@@ -278,20 +383,120 @@ def key_assumptions(ctx, scenario, names, out, overrides, seed, interceptor_spee
     step()
 
 
-def defence_summary(ctx) -> dict:
-    """What the run assumed of the defence: batteries (with the interceptor's flown burnout
-    speed), sensors and doctrine, as the report and the README headline state them."""
+def defence_summary(ctx, interceptor_speed: float | None = None) -> dict:
+    """What the run assumed of the defence: batteries, sensors and doctrine, as the report and
+    the README headline state them.
+
+    Per battery, ``burnout_speed_km_s`` is the burnout speed its interceptor's stages fly
+    (``interceptors.flown_burnout_speed``), ``nominal_burnout_speed_km_s`` the speed they were
+    rescaled to and ``burnout_speed_set_by`` by what (``--interceptor-speed`` or the
+    scenario's ``batteries.I.burnout_speed_km_s``; both None: the catalog stages as they are),
+    and ``published_burnout_speed_km_s`` the catalog's published value and range. The flown
+    and nominal speeds differ by the rescaling's tolerance (a few m/s)."""
     from ..interceptors import flown_burnout_speed
 
     bats = []
-    for b in ctx.defence.batteries:
+    for i, (b, spec) in enumerate(zip(ctx.defence.batteries, ctx.scenario.batteries)):
         v, t = flown_burnout_speed(b.interceptor.booster)
-        bats.append({"name": b.name, "interceptor": b.interceptor.name, "lat_deg": b.lat_deg, "lon_deg": b.lon_deg,
-                     "inventory": int(b.inventory), "burnout_speed_km_s": round(v / 1e3, 3),
-                     "burnout_time_s": round(t, 1)})
+        if interceptor_speed is not None:
+            nominal, by = float(interceptor_speed), "--interceptor-speed"
+        elif spec.burnout_speed_km_s is not None:
+            nominal, by = float(spec.burnout_speed_km_s), f"batteries.{i}.burnout_speed_km_s"
+        else:
+            nominal, by = None, None
+        pub = b.interceptor.published_burnout_speed_km_s
+        bats.append({"name": b.name, "interceptor": b.interceptor.name, "site": str(spec.site), "lat_deg": b.lat_deg,
+                     "lon_deg": b.lon_deg, "inventory": int(b.inventory), "burnout_speed_km_s": round(v / 1e3, 3),
+                     "burnout_time_s": round(t, 1), "nominal_burnout_speed_km_s": nominal,
+                     "burnout_speed_set_by": by,
+                     "published_burnout_speed_km_s": {k: pub.get(k) for k in ("value", "low", "high")}})
     d = ctx.scenario.doctrine
     return {"batteries": bats, "sensors": [getattr(s, "name", str(s)) for s in ctx.defence.sensors],
             "doctrine": d.model_dump(mode="json")}
+
+
+def add_diagnostics(ctx, flown, eng: dict, assessment) -> None:
+    """Per engage threat: the shots per battery and, for each battery that does not fire,
+    why (``diagnose``: out of reach, closing speed, no fire-control track, no radar track,
+    too late by N s); the fire-control model the shots use is the batch surrogate."""
+    from .diagnose import diagnose, shots_by_battery
+
+    dg = diagnose(ctx.defence, flown.trajectory, assessment)
+    for i, t in enumerate(eng["threats"]):
+        t["fire_control_model"] = "surrogate"
+        t["shots_by_battery"] = shots_by_battery(assessment.chain, i, ctx.defence.batteries)
+        t["why_not"] = {b.name: {"reason": str(dg.reason[i, j]), "why": dg.text(i, j),
+                                 "too_late_s": _r(dg.too_late_s[i, j], 1)}
+                        for j, b in enumerate(ctx.defence.batteries) if b.name not in t["shots_by_battery"]}
+
+
+def fire_control_comparison(ctx, flown, eng: dict, obs) -> dict:
+    """The two fire-control models side by side, per threat: the Stone Soup tracker's time
+    (``observe``, the reference) and the batch surrogate's (``engage``, which every shot,
+    footprint and reach figure uses), and the shot opportunities if the interceptors had to
+    wait for the tracker instead (the same battle-space code, committed at the tracker's time)."""
+    rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+    observation, _ = ctx.defence.timeline(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
+    tracker = np.asarray(obs.fire_control_s, float)
+    a = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs, timeline=(observation, tracker))
+    rows = []
+    for i, t in enumerate(eng["threats"]):
+        tr, su = _r(tracker[i]), t["fire_control_s"]
+        rows.append({"threat": t["threat"], "tracker_s": tr, "surrogate_s": su,
+                     "tracker_minus_surrogate_s": None if tr is None or su is None else round(tr - su, 1),
+                     "shots_surrogate": t["shot_opportunities"], "shots_if_tracker": int(a.chain.count[i])})
+    return {"reference": "tracker", "used_by_shots": "surrogate",
+            "surrogate": f"first radar detection after burnout + doctrine.track_settle_s "
+                         f"({ctx.defence.track_settle_s:g} s)", "threats": rows}
+
+
+def add_reach_diagnostics(ctx, reach) -> None:
+    """Why each reach pair is not engageable (``diagnose``), as ``reason``, ``why`` and
+    ``too_late_s`` on its row; the sensor timeline is ``reach_analysis``'s (the same stream)."""
+    from .. import catalog
+    from .diagnose import diagnose
+
+    d = ctx.defence
+    rocket = catalog.missile(ctx.scenario.analysis.reach.missile, field="analysis.reach.missile")
+    rng = ctx.rng(5)
+    traj = reach.flown.trajectory
+    tl = d.timeline(traj, rng, reach.flown.names, rcs_m2=rocket.payload.rcs_m2)
+    dg = diagnose(d, traj, d.assess(traj, rng, reach.flown.names, timeline=tl))
+    nb = len(d.batteries)
+    for k, row in enumerate(reach.rows):
+        i, j = divmod(k, nb)
+        row["reason"] = str(dg.reason[i, j])
+        row["why"] = dg.text(i, j)
+        row["too_late_s"] = _r(dg.too_late_s[i, j], 1)
+
+
+def _places(ctx) -> dict:
+    """Every place the run used, resolved: name -> [lat_deg, lon_deg, alt_km]."""
+    out = {}
+    for b, spec in zip(ctx.defence.batteries, ctx.scenario.batteries):
+        out[str(spec.site)] = [b.lat_deg, b.lon_deg, b.alt_km]
+    for s in ctx.defence.sensors:
+        if getattr(s, "lat_deg", None) is not None:
+            out[s.name] = [s.lat_deg, s.lon_deg, getattr(s, "alt_km", None)]
+    for t in ctx.threat_specs:
+        for p in (t["launch"], t["target"]):
+            out[p.name] = [p.lat_deg, p.lon_deg, p.alt_km]
+    return out
+
+
+def _write_track_exports(out: Path, ctx, flown, results: dict) -> None:
+    """The threats' tracks, the interceptors' fly-outs to their intercept points (when
+    ``engage`` ran) and the scenario's sites as CZML, KML and GeoJSON."""
+    from ..export import czml, geojson, kml
+    from .flyouts import flyout_tracks
+
+    tracks = _tracks(flown)
+    sites = _sites(ctx)
+    flyouts = flyout_tracks(ctx.defence.batteries, (results.get("engage") or {}).get("threats") or [])
+    atomic_write_text(out / "trajectories.czml", czml.trajectories_to_czml(tracks, CZML_EPOCH, sites,
+                                                                           flyouts=flyouts))
+    kml.write_kml(out / "trajectories.kml", tracks, sites, flyouts=flyouts, epoch_iso=CZML_EPOCH)
+    geojson.write_geojson(out / "trajectories.geojson", geojson.tracks_feature_collection(tracks, flyouts))
 
 
 def _tracks(flown):

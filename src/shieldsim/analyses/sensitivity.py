@@ -680,7 +680,7 @@ def _sobol_compute(config, chunks, todo, settings, pdir, address, n_workers, pro
     from ..io import atomic_write_parquet
     from .sweep import dask_client
 
-    with dask_client(address, n_workers, pdir / "dask-scratch") as client:
+    with dask_client(address, n_workers) as client:
         futs = {client.submit(sobol_chunk, config, [[j, settings[j]] for j in chunks[k]], pure=False): k
                 for k in todo}
         tick = progress.task("sensitivity: sobol points", len(todo)) if progress else (lambda k=1: None)

@@ -122,17 +122,28 @@ def run_sweep(scenario: str, vary, out, *, address: str | None = None, overrides
 
 
 @contextmanager
-def dask_client(address, n_workers: int, scratch: Path):
+def dask_client(address, n_workers: int):
     """A Dask client: on ``address`` (``--dask``), or on a LocalCluster of ``n_workers``
-    single-threaded processes bound to 127.0.0.1, closed on exit. Shared by sweep and sensitivity."""
+    single-threaded processes bound to 127.0.0.1, closed on exit. Shared by sweep and sensitivity.
+
+    The local cluster keeps its scratch space (worker files, spilled data) in a temporary
+    directory of its own, removed on exit, so no ``dask-scratch-space`` is left in the working
+    or the output directory. No dashboard
+    is started and nothing binds port 8787, so a busy one draws no warning."""
+    import tempfile
+
     import dask
     from dask.distributed import Client, LocalCluster
 
-    with dask.config.set({"temporary-directory": str(scratch), "distributed.worker.daemon": False}):
+    with tempfile.TemporaryDirectory(prefix="shieldsim-dask-", ignore_cleanup_errors=True) as tmp, \
+            dask.config.set({"temporary-directory": tmp, "distributed.worker.daemon": False}):
         cluster = None
         if address is None:
+            # No dashboard; the scheduler's small HTTP server (health, metrics) would still
+            # take port 8787 and warn when it is busy, so it takes any free port instead.
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None,
-                                   host="127.0.0.1", local_directory=str(scratch), silence_logs=40)
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                   host="127.0.0.1", local_directory=tmp, silence_logs=40)
             client = Client(cluster)
         else:
             try:
@@ -152,7 +163,7 @@ def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interce
 
     from .run import Progress
 
-    with dask_client(address, n_workers, out / "dask-scratch") as client:
+    with dask_client(address, n_workers) as client:
         futs = {client.submit(compute_cell, scenario, cells[i], list(overrides), seed, interceptor_speed,
                               key=f"cell-{keys[i]}", pure=False): i for i in todo}
         with Progress(progress) as pg:

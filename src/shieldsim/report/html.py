@@ -27,16 +27,18 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from shieldsim.io import atomic_write_text
+from shieldsim.io import atomic_write_bytes, atomic_write_text
 
 __all__ = [
     "build_report",
     "check_self_contained",
     "column_heading",
+    "figure_texts",
     "fig_to_data_uri",
     "fig_to_svg",
     "format_value",
     "html_table",
+    "save_figures",
     "write_report",
 ]
 
@@ -123,6 +125,53 @@ def fig_to_svg(fig: Figure) -> str:
     return text[start:].strip()
 
 
+def figure_texts(fig: Figure) -> list[str]:
+    """The words and numbers drawn on a figure's axes (texts and annotations, not tick labels,
+    titles or legends), each once, in drawing order."""
+    out: list[str] = []
+    for ax in fig.axes:
+        for t in ax.texts:
+            text = " ".join(t.get_text().split())
+            if text and text not in out:
+                out.append(text)
+    for t in fig.texts:
+        text = " ".join(t.get_text().split())
+        if text and text not in out and text != (fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""):
+            out.append(text)
+    return out
+
+
+def _figure_alt(fig: Figure) -> str:
+    """A figure's title, then what is written on it: the alternative text a screen reader
+    reads, and where a reader of the page's source finds the charts' annotated numbers."""
+    texts = figure_texts(fig)
+    title = _figure_title(fig)
+    if not texts:
+        return title
+    return title + ("" if title.endswith((".", "?", "!")) else ".") + " Marked on the chart: " + "; ".join(texts)
+
+
+def save_figures(figures, directory: str | os.PathLike[str], formats=("png",)) -> list[str]:
+    """Write each ``(name, Figure)`` as ``directory/NAME.FORMAT`` for every format (png, svg,
+    pdf), atomically, without dates so reruns give the same files; returns the paths written,
+    relative to ``directory``'s parent."""
+    directory = Path(directory)
+    written = []
+    if not figures or not formats:
+        return written
+    directory.mkdir(parents=True, exist_ok=True)
+    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
+                "pdf": {"CreationDate": None, "ModDate": None, "Creator": None, "Producer": None}}
+    for name, fig in figures:
+        for fmt in formats:
+            path = directory / f"{name}.{fmt}"
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, metadata=metadata.get(fmt), facecolor="white")
+            atomic_write_bytes(path, buffer.getvalue())
+            written.append(f"{directory.name}/{path.name}")
+    return written
+
+
 def _figure_title(fig: Figure) -> str:
     title = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
     if not title:
@@ -147,7 +196,14 @@ def column_heading(key: str) -> str:
     return f"{text} ({unit})" if unit else text
 
 
+def _is_stated(value: Any) -> bool:
+    """A ``shieldsim.analyses.numbers.Number``: a figure rounded and written once, shown as is."""
+    return hasattr(value, "digits") and hasattr(value, "unit") and hasattr(value, "key")
+
+
 def _is_number(value: Any) -> bool:
+    if _is_stated(value):
+        return True
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -156,6 +212,8 @@ def format_value(value: Any) -> str:
     as an em dash, bools as yes/no, a pair of numbers as a range "a – b"."""
     if value is None:
         return "—"
+    if _is_stated(value):
+        return value.digits
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if isinstance(value, (int, np.integer)):
@@ -232,7 +290,10 @@ def html_table(
         parts.append("<tr>")
         for k in keys:
             cls = ' class="num"' if numeric[k] else ""
-            parts.append(f"<td{cls}>{html.escape(format_value(r.get(k)))}</td>")
+            v = r.get(k)
+            if _is_stated(v) and v.key:  # a headline figure: marked, so a reader (or a test) finds each one
+                cls += f' data-figure="{html.escape(v.key, quote=True)}"'
+            parts.append(f"<td{cls}>{html.escape(format_value(v))}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table></div>")
     return "".join(parts)
@@ -249,7 +310,7 @@ def _figure_html(item: Any, index: int, fmt: str) -> str:
         caption, alt = item.get("caption"), item.get("alt")
         item = item["figure"]
     if isinstance(item, Figure):
-        alt = alt or _figure_title(item)
+        alt = alt or _figure_alt(item)
         body = (fig_to_svg(item) if fmt == "svg"
                 else f'<img src="{fig_to_data_uri(item)}" alt="{html.escape(alt, quote=True)}">')
     elif isinstance(item, (str, os.PathLike)):
@@ -386,6 +447,7 @@ def build_report(
     meta: str | None = None,
     footer: str | None = None,
     figure_format: str = "png",
+    summary_html: str | None = None,
 ) -> str:
     """One self-contained HTML page.
 
@@ -393,6 +455,7 @@ def build_report(
     ----------
     title : the page's headline.
     summary_paragraphs : plain-text paragraphs shown first, boxed ("what we found").
+    summary_html : trusted markup shown in the box before them (the answers table).
     sections : each ``{heading, text | html, figures, table, ...}``:
         ``heading`` (str); ``text`` (plain, blank lines separate paragraphs) and/or
         ``html`` (trusted markup, must reference nothing outside the page);
@@ -429,8 +492,10 @@ def build_report(
     if meta:
         out.append(f'<p class="meta">{html.escape(meta)}</p>')
     out.append("</header><main>")
-    if summary_paragraphs:
-        out.append('<section class="summary" aria-label="Summary">')
+    if summary_paragraphs or summary_html:
+        out.append('<section class="summary" id="answers" aria-label="Summary">')
+        if summary_html:
+            out.append(summary_html)
         out += [f"<p>{html.escape(p)}</p>" for p in summary_paragraphs]
         out.append("</section>")
     toc_entries = [(slug, str(s.get("heading", ""))) for slug, s in zip(slugs, sections)]

@@ -19,6 +19,7 @@ FLIP_COLOR = "#c0392b"
 MOVE_COLOR = "#7f8c8d"
 MAX_BARS = 10
 VERDICT_TITLES = {"defended": "Is {name} defended?", "engageable": "Are Russian ICBMs flying to the US engageable?"}
+SKIPPED = "Not computed (skipped): the run left out its key assumptions (`--skip key_assumptions`)."
 
 
 def verdict_figures(data: Mapping[str, Any]) -> list[dict]:
@@ -27,8 +28,12 @@ def verdict_figures(data: Mapping[str, Any]) -> list[dict]:
     return sorted(figs, key=lambda f: f["figure"] != "russian_pairs_engageable")
 
 
-def title_of(fig: Mapping[str, Any]) -> str:
+def title_of(fig: Mapping[str, Any], reach_question: str | None = None) -> str:
+    """The verdict as a question; ``reach_question`` words the reach verdict for the scenario
+    (its batteries, launch sites and targets) instead of the 2007 default."""
     name = fig["figure"].split(":", 1)[-1]
+    if fig["verdict"]["name"] == "engageable" and reach_question:
+        return reach_question
     return VERDICT_TITLES.get(fig["verdict"]["name"], "{name}").format(name=name)
 
 
@@ -40,7 +45,7 @@ def _value_text(v) -> str:
     return f"{v:g}" if isinstance(v, (int, float)) else str(v)
 
 
-def plot_tornado(fig_data: Mapping[str, Any], max_bars: int = MAX_BARS):
+def plot_tornado(fig_data: Mapping[str, Any], max_bars: int = MAX_BARS, title: str | None = None):
     """Horizontal bars: the figure at each parameter's low and high end, base value as the axis."""
     drivers = list(fig_data.get("drivers") or [])[:max_bars]
     base = float(fig_data["value"])
@@ -69,7 +74,7 @@ def plot_tornado(fig_data: Mapping[str, Any], max_bars: int = MAX_BARS):
     ax.axvline(base, color="#1b2631", linewidth=1.2)
     ax.set_xlabel(f"{fig_data['figure']} (scenario value {base:g}; solid: low end, hatched: high end)", fontsize=9)
     _style_axes(ax)
-    fig.suptitle(title_of(fig_data), fontsize=11)
+    fig.suptitle(title or title_of(fig_data), fontsize=11)
     return fig
 
 
@@ -94,37 +99,64 @@ def sentences(fig_data: Mapping[str, Any]) -> list[str]:
     return [d["sentence"] for d in fig_data.get("drivers", []) if d.get("flips") and d.get("sentence")]
 
 
-def sensitivity_section(data: Mapping[str, Any] | None, scenario: str) -> dict:
-    """The report's first section, "What you would have to believe"."""
+def sensitivity_section(data: Mapping[str, Any] | None, scenario: str, *, reach_question: str | None = None,
+                        skipped: bool = False, notes: list[str] | None = None) -> dict:
+    """The report's first section, "What you would have to believe".
+
+    ``reach_question`` words the reach verdict for this scenario; ``skipped``: the run left
+    the key assumptions out; ``notes``: small print added under the charts. The tornado
+    charts are also under ``files`` as ``(name, Figure)`` for ``html.save_figures``."""
     heading = "What you would have to believe"
+    if skipped and not data:
+        return {"heading": heading, "text": SKIPPED, "files": []}
     if not data:
-        return {"heading": heading,
+        return {"heading": heading, "files": [],
                 "text": "Each verdict below rests on assumptions with published ranges. This run did not compute "
                         "their sensitivity (an OAT over every parameter takes minutes). To fill this section, run "
                         f"`shieldsim sensitivity {scenario} -o DIR` into this report's directory and rerun "
                         "`shieldsim run` (it reads DIR/sensitivity.json)."}
-    from .html import fig_to_data_uri
+    from .html import _figure_alt, fig_to_data_uri
 
-    parts = []
+    parts, files = [], []
     for f in verdict_figures(data):
         says = sentences(f)
         verdict = f["verdict"]
         now = ("yes" if verdict["base"] else "no")
         items = "".join(f"<li>{html.escape(s)}</li>" for s in says) or \
             "<li>No parameter flips it anywhere in its range.</li>"
-        chart = plot_tornado(f)
-        img = f'<figure><img src="{fig_to_data_uri(chart)}" alt="{html.escape(title_of(f), quote=True)}"></figure>'
-        parts.append(f"<h3>{html.escape(title_of(f))} With the scenario's values: {now}.</h3>{img}<ul>{items}</ul>")
+        title = title_of(f, reach_question)
+        chart = plot_tornado(f, title=title)
+        files.append((f"tornado-{_slug(f['figure'].replace(':', '-'))}", chart))
+        img = f'<figure><img src="{fig_to_data_uri(chart)}" alt="{html.escape(_figure_alt(chart), quote=True)}"></figure>'
+        parts.append(f"<h3>{html.escape(title)} With the scenario's values: {now}.</h3>{img}<ul>{items}</ul>")
     text = (f"Every assumption moved to the ends of its published range, one at a time ({data.get('method', 'oat')}, "
             f"{len(data.get('parameters', []))} parameters, footprint at {data.get('resolution_deg', '?')}\u00b0). "
             "Each sentence names a value at which a verdict flips; replay it with `--set PATH=VALUE`. "
             "Red bars flip the verdict, grey ones only move the figure.")
-    skipped = data.get("skipped") or []
-    notes = ("Not varied: " + "; ".join(f"{s['parameter']} ({s['reason']})" for s in skipped)) if skipped else None
-    sec = {"heading": heading, "text": text, "html": "".join(parts)}
-    if notes:
-        sec["notes"] = notes
+    skipped_params = data.get("skipped") or []
+    small = list(notes or [])
+    if skipped_params:
+        small.append("Not varied: " + "; ".join(f"{s['parameter']} ({s['reason']})" for s in skipped_params))
+    sec = {"heading": heading, "text": text, "html": "".join(parts), "files": files}
+    if small:
+        sec["notes"] = " ".join(small)
     return sec
+
+
+def top_driver(data: Mapping[str, Any] | None, figure: str) -> dict | None:
+    """The assumption a figure rests on most: its first driver (verdict flips first, then the
+    largest swing), with the parameter's label and range; None if nothing moves it."""
+    if not data:
+        return None
+    fig = next((f for f in data.get("figures", []) if f["figure"] == figure), None)
+    if not fig or not fig.get("drivers"):
+        return None
+    d = dict(fig["drivers"][0])
+    p = next((p for p in data.get("parameters", []) if p["parameter"] == d["parameter"]), {})
+    d["label"] = p.get("label") or d["parameter"]
+    d["unit"] = p.get("unit", "")
+    d["figure_value"] = fig["value"]
+    return d
 
 
 def load_for_report(directory: str | Path, scenario_name: str) -> dict | None:
