@@ -13,7 +13,9 @@ Mass is an exact function of time (constant mass flow per stage), so the state i
 
 Integrator: Dormand-Prince 5(4) with adaptive steps (Hairer, Norsett & Wanner, *Solving
 Ordinary Differential Equations I*, 2nd ed., sec. II.4-II.5, table 5.2), compiled with
-Numba and run in parallel over the batch axis. Every discontinuity of the right-hand side
+Numba and run in parallel over the batch axis (small batches on one thread: below
+``SERIAL_MAX_TRAJECTORIES`` trajectories, or ``SERIAL_MAX_POINTS`` points of dense output, the
+thread pool costs more than it saves). Every discontinuity of the right-hand side
 (end of vertical rise, end of pitch-over, stage burnouts, thrust termination) is a step
 boundary, so each step integrates a smooth function. Dense output is a cubic Hermite
 interpolant on the stored (r, v, a) samples; events (apogee: r.v = 0 going from climbing to
@@ -24,11 +26,20 @@ descending; reentry at 100 km, impact at geodetic altitude 0) are located on it 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+
+# GNU OpenMP (Numba's "omp" threading layer) keeps its threads spinning for ~300,000 iterations
+# after every parallel region: 4-8 ms of CPU per kernel call on 2 cores, whatever the work, and
+# worse on a busy machine. Passive waiting puts them to sleep at once (about 15 us CPU and 60 us
+# wall per call instead). It must be set before the first parallel kernel runs; a value the
+# user set is kept. See benchmarks/bench_small_batches.py.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from numba import njit, prange  # noqa: E402
 
 from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must precede the decorators)
 from . import earth as E
@@ -142,6 +153,22 @@ def _hermite(t0, t1, r0, v0, a0, r1, v1, a1, t, out):
     for j in range(3):
         out[j] = h00 * r0[j] + h10 * h * v0[j] + h01 * r1[j] + h11 * h * v1[j]
         out[3 + j] = h00 * v0[j] + h10 * h * a0[j] + h01 * v1[j] + h11 * h * a1[j]
+
+
+@njit(cache=True)
+def _hermite_position(t0, t1, r0, v0, r1, v1, t):
+    """The position part of ``_hermite`` (the same operations, so the same bits) as a tuple."""
+    h = t1 - t0
+    if h <= 0.0:
+        return r0[0], r0[1], r0[2]
+    s = (t - t0) / h
+    h00 = 2 * s**3 - 3 * s**2 + 1
+    h10 = s**3 - 2 * s**2 + s
+    h01 = -2 * s**3 + 3 * s**2
+    h11 = s**3 - s**2
+    return (h00 * r0[0] + h10 * h * v0[0] + h01 * r1[0] + h11 * h * v1[0],
+            h00 * r0[1] + h10 * h * v0[1] + h01 * r1[1] + h11 * h * v1[1],
+            h00 * r0[2] + h10 * h * v0[2] + h01 * r1[2] + h11 * h * v1[2])
 
 
 @njit(cache=True)
@@ -372,27 +399,68 @@ def _integrate_batch(y0, params, stabs, cdvs, earth, grav, omega, t_max, cap, ou
                                   out_t[i], out_y[i], out_ev[i], out_bo[i], out_imp[i], out_apo[i])
 
 
+@njit(cache=True)
+def _integrate_serial(y0, params, stabs, cdvs, earth, grav, omega, t_max, cap, out_t, out_y, out_n, out_ev, out_bo,
+                      out_imp, out_apo):
+    """``_integrate_batch`` on one thread: small batches skip the thread pool (see ``SERIAL_MAX_TRAJECTORIES``)."""
+    nb = y0.shape[0]
+    for i in range(nb):
+        out_n[i] = _integrate_one(y0[i], params[i], stabs[i], cdvs[i], earth, grav, omega, t_max, cap,
+                                  out_t[i], out_y[i], out_ev[i], out_bo[i], out_imp[i], out_apo[i])
+
+
+@njit(cache=True)
+def _eval_one(ts, ys, m, tq, out):
+    """Dense output of one trajectory (samples ts[:m], ys[:m]) at times tq (k,) -> out (k, 6)."""
+    for q in range(tq.size):
+        t = tq[q]
+        if m < 2 or not (t >= ts[0] and t <= ts[m - 1]):
+            for j in range(6):
+                out[q, j] = np.nan
+            continue
+        lo, hi = 0, m - 1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if ts[mid] <= t:
+                lo = mid
+            else:
+                hi = mid
+        _hermite(ts[lo], ts[hi], ys[lo, 0:3], ys[lo, 3:6], ys[lo, 6:9], ys[hi, 0:3], ys[hi, 3:6], ys[hi, 9:12], t,
+                 out[q])
+
+
 @njit(parallel=True, cache=True)
 def _eval_batch(ts, ys, ns, tq, out):
     """Evaluate the dense output of every trajectory at times tq (n, k) -> out (n, k, 6)."""
-    nb, kq = tq.shape
-    for i in prange(nb):
-        m = ns[i]
-        for q in range(kq):
-            t = tq[i, q]
-            if m < 2 or not (t >= ts[i, 0] and t <= ts[i, m - 1]):
-                for j in range(6):
-                    out[i, q, j] = np.nan
-                continue
-            lo, hi = 0, m - 1
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if ts[i, mid] <= t:
-                    lo = mid
-                else:
-                    hi = mid
-            _hermite(ts[i, lo], ts[i, hi], ys[i, lo, 0:3], ys[i, lo, 3:6], ys[i, lo, 6:9],
-                     ys[i, hi, 0:3], ys[i, hi, 3:6], ys[i, hi, 9:12], t, out[i, q])
+    for i in prange(tq.shape[0]):
+        _eval_one(ts[i], ys[i], ns[i], tq[i], out[i])
+
+
+@njit(cache=True)
+def _eval_serial(ts, ys, ns, tq, out):
+    """``_eval_batch`` on one thread (small requests, see ``SERIAL_MAX_POINTS``)."""
+    for i in range(tq.shape[0]):
+        _eval_one(ts[i], ys[i], ns[i], tq[i], out[i])
+
+
+# Below these sizes a batch runs on one thread. Measured (benchmarks/bench_small_batches.py, 2
+# vCPUs, free flights of ~15-20 us each): one thread costs less CPU at every size, and the
+# thread pool saves no wall time below ~250 trajectories on a shared machine; 64 (about 1 ms
+# of work; 20,000 dense-output points likewise) keeps every call of `fly` and the targeting
+# solver's small batches off the pool, and the large ones (fans, footprints) on it.
+SERIAL_MAX_TRAJECTORIES = 64
+SERIAL_MAX_POINTS = 20000
+
+
+def _integrate(*args):
+    """Integrate a packed batch (arguments of ``_integrate_batch``), on one thread if it is small."""
+    n = args[0].shape[0]
+    (_integrate_serial if n <= SERIAL_MAX_TRAJECTORIES else _integrate_batch)(*args)
+
+
+def _eval(ts, ys, ns, tq, out):
+    """Dense output at times tq (n, k) into out (n, k, 6), on one thread if the request is small."""
+    (_eval_serial if tq.size <= SERIAL_MAX_POINTS or tq.shape[0] < 2 else _eval_batch)(ts, ys, ns, tq, out)
 
 
 @dataclass
@@ -460,7 +528,7 @@ class Trajectory:
             raise ValueError("this Trajectory was integrated without dense output (dense=False)")
         tq = self._tq(t)
         out = np.empty(tq.shape + (6,))
-        _eval_batch(self.t, self.y, self.nsteps, tq, out)
+        _eval(self.t, self.y, self.nsteps, tq, out)
         return out[..., :3], out[..., 3:]
 
     def position_ecef(self, t) -> np.ndarray:
@@ -545,8 +613,8 @@ def _run(y0, params, stabs, cdvs, lat0, lon0, earth, gravity, rotation, dense, t
     bo = np.full((n, 6), np.nan)
     imp = np.empty((n, 6))
     apo = np.empty((n, 6))
-    _integrate_batch(y0, params, stabs, cdvs, earth, grav, omega, float(t_max), cap_now, out_t, out_y, out_n, ev,
-                     bo, imp, apo)
+    _integrate(y0, params, stabs, cdvs, earth, grav, omega, float(t_max), cap_now, out_t, out_y, out_n, ev, bo, imp,
+               apo)
     over = np.flatnonzero(ev[:, EV_OVERFLOW] > 0) if dense else np.empty(0, dtype=int)
     if over.size:
         sub = _run(np.ascontiguousarray(y0[over]), np.ascontiguousarray(params[over]),
@@ -576,6 +644,57 @@ def launch_state(lat_rad, lon_rad, alt_m, earth: int, rotation: bool):
     return np.concatenate([r, v], axis=1)
 
 
+def _pack_rockets(rockets, lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s, earth, rotation, guidance):
+    """The packed batch ``fly_rockets`` integrates: (y0, params, stabs, cdvs, lat, lon, earth code)."""
+    ecode = E.earth_code(earth)
+    lat, lon, alt, az, kick, tcut = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)).ravel()
+                                                         for v in (lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s)))
+    n = lat.size
+    if isinstance(rockets, Rocket):
+        rockets = [rockets]
+    rockets = list(rockets)
+    # Per distinct rocket once (a fan is thousands of one booster), then gathered per trajectory.
+    slot: dict[int, int] = {}
+    uniq = []
+    which = np.empty(len(rockets), dtype=np.int64)
+    for j, r in enumerate(rockets):
+        k = slot.get(id(r))
+        if k is None:
+            k = slot[id(r)] = len(uniq)
+            uniq.append(r)
+        which[j] = k
+    if len(rockets) == 1:
+        which = np.zeros(n, dtype=np.int64)
+    if which.size != n:
+        raise ValueError(f"{len(rockets)} rockets for {n} trajectories")
+    stabs = np.stack([stage_table(r) for r in uniq])[which]
+    cdvs = np.stack([cd_values(r) for r in uniq])[which]
+
+    def per_rocket(values):
+        return np.array(values, dtype=float)[which]
+
+    params = np.zeros((n, N_PARAMS))
+    params[:, P_TV] = per_rocket([r.rise_s for r in uniq])
+    params[:, P_TP] = params[:, P_TV] + per_rocket([r.pitch_over_s for r in uniq])
+    params[:, P_KICK] = kick
+    params[:, P_AZ] = az
+    burn = per_rocket([r.burn_time_s for r in uniq])
+    params[:, P_TEND] = np.minimum(tcut, burn)
+    params[:, P_AREF] = per_rocket([r.reference_area_m2 for r in uniq])
+    params[:, P_BETA] = per_rocket([min(r.payload.beta_kg_m2, 1e31) for r in uniq])
+    params[:, P_POWERED] = 1.0
+    params[:, P_LAT0] = lat
+    params[:, P_LON0] = lon
+    params[:, P_RVMASS] = per_rocket([r.payload.mass_kg for r in uniq])
+    g = np.broadcast_to(np.asarray(guidance, dtype=object), (n,))
+    bad = [x for x in set(g.tolist()) if x not in GUIDANCE]
+    if bad:
+        raise ValueError(f"unknown guidance {bad[0]!r}; use one of {GUIDANCE}")
+    params[:, P_HOLD] = (g == "hold-pitch").astype(float)
+    y0 = launch_state(lat, lon, alt, ecode, rotation)
+    return y0, params, stabs, cdvs, lat, lon, ecode
+
+
 def fly_rockets(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s=np.inf, *,
                 earth: str = "wgs84", rotation: bool = True, gravity: str | None = None, dense: bool = True,
                 t_max_s: float = DEFAULT_T_MAX_S, guidance="gravity-turn") -> Trajectory:
@@ -587,40 +706,8 @@ def fly_rockets(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, azi
     ``hold-pitch`` (thrust held at the kick angle from the local vertical: the steered,
     flat paths of an interceptor). Returns a ``Trajectory`` of the whole batch.
     """
-    ecode = E.earth_code(earth)
-    lat, lon, alt, az, kick, tcut = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)).ravel()
-                                                         for v in (lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s)))
-    n = lat.size
-    if isinstance(rockets, Rocket):
-        rockets = [rockets]
-    rockets = list(rockets)
-    uniq = {id(r): r for r in rockets}
-    tabs = {k: (stage_table(r), cd_values(r)) for k, r in uniq.items()}
-    if len(rockets) == 1:
-        rockets = rockets * n
-    if len(rockets) != n:
-        raise ValueError(f"{len(rockets)} rockets for {n} trajectories")
-    stabs = np.stack([tabs[id(r)][0] for r in rockets])
-    cdvs = np.stack([tabs[id(r)][1] for r in rockets])
-    params = np.zeros((n, N_PARAMS))
-    params[:, P_TV] = [r.rise_s for r in rockets]
-    params[:, P_TP] = params[:, P_TV] + np.array([r.pitch_over_s for r in rockets])
-    params[:, P_KICK] = kick
-    params[:, P_AZ] = az
-    burn = np.array([r.burn_time_s for r in rockets])
-    params[:, P_TEND] = np.minimum(tcut, burn)
-    params[:, P_AREF] = [r.reference_area_m2 for r in rockets]
-    params[:, P_BETA] = [min(r.payload.beta_kg_m2, 1e31) for r in rockets]
-    params[:, P_POWERED] = 1.0
-    params[:, P_LAT0] = lat
-    params[:, P_LON0] = lon
-    params[:, P_RVMASS] = [r.payload.mass_kg for r in rockets]
-    g = np.broadcast_to(np.asarray(guidance, dtype=object), (n,))
-    bad = [x for x in set(g.tolist()) if x not in GUIDANCE]
-    if bad:
-        raise ValueError(f"unknown guidance {bad[0]!r}; use one of {GUIDANCE}")
-    params[:, P_HOLD] = (g == "hold-pitch").astype(float)
-    y0 = launch_state(lat, lon, alt, ecode, rotation)
+    y0, params, stabs, cdvs, lat, lon, ecode = _pack_rockets(rockets, lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad,
+                                                             t_cutoff_s, earth, rotation, guidance)
     return _run(y0, params, stabs, cdvs, lat, lon, ecode, gravity, rotation, dense, t_max_s)
 
 
