@@ -614,8 +614,12 @@ def _run_scenario(scenario, out, overrides, seed, interceptor_speed, as_json, *,
     con.print(tab)
     fp = results.get("footprint")
     if fp:
-        con.print(f"defended area: {fp['defended_fraction']:.0%} of the aim points a {fp['missile']} from "
-                  f"{fp['launch']} can reach")
+        share = (results.get("headline") or {}).get("defended_pct", {}).get("text") \
+            or f"{fp['defended_fraction']:.0%}"
+        missiles = ", ".join(f"{m['missile']} from {m['launch']}" for m in fp.get("missiles") or []) \
+            or f"{fp['missile']} from {fp['launch']}"
+        con.print(f"defended area: {share} of the aim points that {missiles} can reach (each point attacked by "
+                  "the shortest-range missile that reaches it)")
     if results.get("reach"):
         pairs = results["reach"]["pairs"]
         n = len({(p["launch"], p["target"]) for p in pairs})
