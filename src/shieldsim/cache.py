@@ -74,6 +74,17 @@ def code_hash() -> str:
     return hash_files(resources.files("shieldsim"))
 
 
+@functools.cache
+def package_hash() -> str:
+    """SHA-256 (hex, 20 characters) of every source and data file of the installed package and
+    the library versions: the code version that keys results computed from the whole program
+    (sweep cells), where ``code_hash`` keys what only the physics decides (kernels, tables)."""
+    root = Path(str(resources.files("shieldsim")))
+    names = sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".yaml", ".csv", ".json"))
+    return hash_files(root, names)
+
+
 def warn(message: str) -> None:
     warnings.warn(message, CacheWarning, stacklevel=3)
 

@@ -5,9 +5,12 @@ with those ``--set`` overrides (``interceptor_speed_km_s`` as a PATH means
 ``--interceptor-speed``). Cells run on a Dask cluster (a ``LocalCluster`` by default, or
 the scheduler at ``--dask ADDRESS``); each finished cell is written atomically to
 ``DIR/cells/<key>.json`` the moment it completes, and ``DIR/sweep.parquet`` is rebuilt
-from the cell files in grid order. A rerun into the same DIR computes only the cells whose
-file is missing, so an interrupted sweep resumes without recomputing finished cells and
-ends with the same Parquet (timings aside: only columns ending in ``_wall_s`` differ).
+from the cell files in grid order. A cell's key hashes the scenario as resolved for that cell
+and the code version (``cell_key``), and its file carries the key: a rerun into the same DIR
+computes only the cells without a complete file of their own key, so an interrupted sweep
+resumes without recomputing finished cells and ends with the same Parquet (timings aside:
+only columns ending in ``_wall_s`` differ), while an edited scenario or a new shieldsim
+recomputes, and a truncated or foreign cell file is recomputed, never merged.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, ShieldsimError
 from ..io import atomic_write_parquet, write_json
 
 SPEED_PATH = "interceptor_speed_km_s"
@@ -49,10 +52,30 @@ def parse_vary(items) -> list[tuple[str, list]]:
     return out
 
 
-def cell_key(scenario: str, cell: dict, overrides, seed, interceptor_speed) -> str:
-    payload = json.dumps({"scenario": str(scenario), "cell": cell, "set": list(overrides), "seed": seed,
-                          "speed": interceptor_speed}, sort_keys=True, default=str)
+def cell_key(resolved: dict, cell: dict, interceptor_speed) -> str:
+    """A cell's key: the scenario as resolved for that cell (every value used, not its name or
+    path), the cell, the interceptor speed and the code version (``cache.package_hash``). An
+    edited scenario file or a new version of shieldsim gives new keys, so nothing stale is reused."""
+    from ..cache import package_hash
+
+    payload = json.dumps({"scenario": resolved, "cell": cell, "speed": interceptor_speed, "code": package_hash()},
+                         sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def read_cell(path: Path, key: str) -> dict | None:
+    """A finished cell's row if ``path`` is a complete cell file written under ``key``; else None.
+
+    A truncated, unreadable or foreign file (another key inside) is never merged: the cell is
+    recomputed and the file replaced."""
+    try:
+        row = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(row, dict) or row.get("cell_key") != key:
+        return None
+    row.pop("cell_key")
+    return row
 
 
 def compute_cell(scenario: str, cell: dict, overrides, seed, interceptor_speed) -> dict:
@@ -69,20 +92,26 @@ def compute_cell(scenario: str, cell: dict, overrides, seed, interceptor_speed) 
     return {**cell, **h, "cell_wall_s": round(time.perf_counter() - t0, 3)}
 
 
-def _validate_cells(scenario, cells, overrides, seed):
-    """Fail fast, in one line, on a bad PATH or value before any work is sent out."""
+def _validate_cells(scenario, cells, overrides, seed) -> list[dict]:
+    """Fail fast, in one line, on a bad PATH or value before any work is sent out; return each
+    cell's scenario as resolved (for its key)."""
     from ..scenario import load_scenario
 
+    resolved = []
     for cell in cells:
         ov = list(overrides) + [f"{k}={v}" for k, v in cell.items() if k != SPEED_PATH]
-        load_scenario(scenario, overrides=ov, seed=seed)
+        sc = load_scenario(scenario, overrides=ov, seed=seed)
+        resolved.append(sc.model_dump(mode="json", by_alias=True, exclude_none=True))
         sp = cell.get(SPEED_PATH)
         if sp is not None and not (isinstance(sp, (int, float)) and 0.5 <= sp <= 15):
             raise ScenarioError("--vary", f"{SPEED_PATH} must be a speed in 0.5-15 km/s, got {sp!r}")
+    return resolved
 
 
 def assemble(out: Path, cells: list[dict], keys: list[str]) -> Path:
-    rows = [json.loads((out / "cells" / f"{k}.json").read_text()) for k in keys]
+    rows = [read_cell(out / "cells" / f"{k}.json", k) for k in keys]
+    if any(r is None for r in rows):
+        raise ShieldsimError(f"sweep: a cell file in {out / 'cells'} changed while the sweep ran; run it again")
     cols: dict[str, list] = {}
     for r in rows:
         for k in r:
@@ -106,11 +135,11 @@ def run_sweep(scenario: str, vary, out, *, address: str | None = None, overrides
     grid = parse_vary(vary)
     names = [p for p, _ in grid]
     cells = [dict(zip(names, combo)) for combo in itertools.product(*[v for _, v in grid])]
-    _validate_cells(scenario, cells, overrides, seed)
+    resolved = _validate_cells(scenario, cells, overrides, seed)
     out = Path(out)
     (out / "cells").mkdir(parents=True, exist_ok=True)
-    keys = [cell_key(scenario, c, overrides, seed, interceptor_speed) for c in cells]
-    todo = [i for i, k in enumerate(keys) if not (out / "cells" / f"{k}.json").exists()]
+    keys = [cell_key(r, c, interceptor_speed) for r, c in zip(resolved, cells)]
+    todo = [i for i, k in enumerate(keys) if read_cell(out / "cells" / f"{k}.json", k) is None]
     t0 = time.perf_counter()
     if todo:
         _compute(scenario, cells, keys, todo, out, address, overrides, seed, interceptor_speed, n_workers, progress)
@@ -170,5 +199,5 @@ def _compute(scenario, cells, keys, todo, out, address, overrides, seed, interce
             tick = pg.task("sweep cells", len(todo))
             for fut in as_completed(futs):
                 i = futs[fut]
-                write_json(out / "cells" / f"{keys[i]}.json", fut.result())
+                write_json(out / "cells" / f"{keys[i]}.json", {**fut.result(), "cell_key": keys[i]})
                 tick()
