@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import finish  # benchmarks/_common.py (scripts run from this folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE_REV = "ddbf85d"  # the last commit with the resampling fly-out table and no serial small-batch path
 CHANGED = ("flight.py", "interceptors.py")
@@ -231,15 +233,7 @@ def main():
             result["reach"][vname]["cold_and_warm_json_identical"] = json.loads(cold["stdout"]) == outputs[vname]
         if "before" in outputs:
             result["reach"]["json_identical_before_after"] = outputs["before"] == outputs["after"]
-    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    text = json.dumps(result, indent=2)
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
-    shutil.rmtree(work, ignore_errors=True)
-    for src in variants.values():
-        if src is not None:
-            shutil.rmtree(src, ignore_errors=True)
+    finish(result, args.out, work, variants)
 
 
 if __name__ == "__main__":

@@ -32,11 +32,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import finish  # benchmarks/_common.py (scripts run from this folder)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_flyout_table import BEFORE_REV, ROOT, before_tree, machine, run_cli, run_child, variant_env  # noqa: E402
@@ -186,15 +187,7 @@ def main():
             for k in result["one_trajectory"]["after"]}
         result["fly_cli"]["cpu_ratio_before_over_after"] = (result["fly_cli"]["before"]["cpu_s"]
                                                             / result["fly_cli"]["after"]["cpu_s"])
-    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    text = json.dumps(result, indent=2)
-    print(text)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text + "\n")
-    shutil.rmtree(work, ignore_errors=True)
-    for src in variants.values():
-        if src is not None:
-            shutil.rmtree(src, ignore_errors=True)
+    finish(result, args.out, work, variants)
 
 
 if __name__ == "__main__":

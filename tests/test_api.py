@@ -54,10 +54,11 @@ def untimed(obj):
     return obj
 
 
-def same(api_result, cli_obj) -> None:
-    """The API's dict is the command's JSON (through a JSON round trip, as a user reads it)."""
+def both(api_result, cli_obj) -> tuple[dict, dict]:
+    """The API's dict (through a JSON round trip, as a user reads it) and the command's JSON,
+    timings left out: a test asserts they are equal."""
     got = json.loads(json.dumps(api_result.to_dict(), allow_nan=False))
-    assert untimed(got) == untimed(cli_obj)
+    return untimed(got), untimed(cli_obj)
 
 
 def without_command_line(results: dict) -> dict:
@@ -109,30 +110,36 @@ def run_pair(tmp_path_factory):
 
 # --- one test per function: the same numbers as the command -------------------------------------
 def test_fly_is_fly_json():
-    same(ss.fly("shahab-3", "tabriz", "ankara", samples=60.0),
+    got, want = both(ss.fly("shahab-3", "tabriz", "ankara", samples=60.0),
          cli_json("fly", "shahab-3", "--from", "tabriz", "--to", "ankara", "--samples", "60"))
+    assert got == want
 
 
 def test_free_flight_is_fly_burnout_json():
-    same(ss.free_flight(35.2, 53.9, 80, 6.0, 30, 300, beta_kg_m2=5000),
+    got, want = both(ss.free_flight(35.2, 53.9, 80, 6.0, 30, 300, beta_kg_m2=5000),
          cli_json("fly", "--burnout", "35.2,53.9,80,6.0,30,300", "--beta", "5000"))
+    assert got == want
 
 
 def test_observe_is_observe_json(observed):
-    same(*observed)
+    got, want = both(*observed)
+    assert got == want
 
 
 def test_engage_is_engage_json(engaged):
-    same(*engaged)
+    got, want = both(*engaged)
+    assert got == want
 
 
 def test_reach_is_reach_json(reached):
-    same(*reached)
+    got, want = both(*reached)
+    assert got == want
 
 
 def test_footprint_is_footprint_json_and_writes_the_same_grid(footprinted):
     api, cli, d = footprinted
-    same(api, cli)
+    got, want = both(api, cli)
+    assert got == want
     assert pd.read_parquet(d / "api.parquet").equals(pd.read_parquet(d / "cli.parquet"))
     assert (d / "api.geojson").read_text() == (d / "cli.geojson").read_text()
 
@@ -147,7 +154,8 @@ def test_raid_options_are_the_analysis_raid_settings(raided):
 
 def test_compare_is_compare_json():
     small = SMALL + ["analysis.raid.headline_size=2"]
-    same(ss.compare(SCENARIO, set=small), cli_json("compare", SCENARIO, *sets(small)))
+    got, want = both(ss.compare(SCENARIO, set=small), cli_json("compare", SCENARIO, *sets(small)))
+    assert got == want
 
 
 @pytest.mark.slow  # a whole run of the small scenario, twice (about a minute each on 2 cores)
@@ -172,7 +180,8 @@ def test_sweep_is_sweep_json_and_parquet(tmp_path, monkeypatch):
     cli = cli_json("sweep", SCENARIO, "--vary", vary[0], "-o", "out", *sets(SMALL))
     monkeypatch.chdir(tmp_path / "api")
     api = ss.sweep(SCENARIO, {"doctrine.sspk": [0.5, 0.8]}, "out", set=SMALL)
-    same(api, cli)
+    got, want = both(api, cli)
+    assert got == want
     frame = api.to_frame()
     other = pd.read_parquet(tmp_path / "cli" / "out" / "sweep.parquet")
     keep = [c for c in frame.columns if not TIMING.search(c)]
@@ -183,9 +192,10 @@ def test_sweep_is_sweep_json_and_parquet(tmp_path, monkeypatch):
 @pytest.mark.slow  # one parameter's one-at-a-time sensitivity, twice
 def test_sensitivity_is_sensitivity_json():
     args = dict(params=["doctrine.decision_delay_s"], resolution_deg=6.0, set=SMALL)
-    same(ss.sensitivity(SCENARIO, **args),
+    got, want = both(ss.sensitivity(SCENARIO, **args),
          cli_json("sensitivity", SCENARIO, "--param", "doctrine.decision_delay_s", "--resolution-deg", "6",
                   *sets(SMALL)))
+    assert got == want
 
 
 # --- to_frame: the natural rows ---------------------------------------------------------------

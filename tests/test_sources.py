@@ -255,16 +255,7 @@ def test_loader_refuses_a_key_used_twice(tmp_path):
 
 
 # --- catalog show -------------------------------------------------------------------------
-def _parameters(node, path=""):
-    if isinstance(node, dict):
-        if "value" in node:
-            yield path, node
-            return
-        for k, v in node.items():
-            yield from _parameters(v, f"{path}.{k}" if path else k)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from _parameters(v, f"{path}.{i}")
+from tests.test_cli_contract import _parameters  # noqa: E402  (every catalog parameter: a mapping with a value)
 
 
 def test_catalog_show_ss27_json_gives_readable_citations():
