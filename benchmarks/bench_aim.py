@@ -10,7 +10,7 @@ whole process, every thread (``time.process_time``):
   map pays on a fresh process);
 * ``table_warm``: the same points again, table kept (what a second map of the same missile
   and site pays, and the footprint benchmark's figure after its warm-up);
-* ``direct``: ``energy_table=False``, every aim point solved on its own by Newton's method
+* ``direct``: ``interpolate=False``, every aim point solved on its own by Newton's method
   (the path before the table; what ``fly`` and ``engage`` do for one threat).
 
 Also reported: agreement of the two (feasibility, reach, largest burnout flight-path angle
@@ -71,7 +71,7 @@ def main() -> None:
         parts = []
         for s in range(0, todo.size, CHUNK):
             sol = targeting.aim(rk, lat0, lon0, alt0, tlat[s:s + CHUNK], tlon[s:s + CHUNK], range_table=table,
-                                energy_table=energy_table)
+                                interpolate=energy_table)
             tr = sol.trajectory
             parts.append((sol.feasible, sol.miss_m, targeting._gamma_inertial(tr),
                            np.linalg.norm(tr.apogee_state[:, :3], axis=1)))

@@ -95,8 +95,7 @@ def sweep() -> list[dict]:
     rows = []
     for n in SIZES:
         r, v, _, _ = _states(n)
-        params = np.zeros((n, F.N_PARAMS))
-        params[:, F.P_BETA] = 1e31
+        params = F.flight_params(n)  # free flights without drag
         args = (np.concatenate([r, v], axis=1), params, np.zeros((n, F.MAX_STAGES, 6)),
                 np.zeros((n, F.MACH_GRID.size)), E.EARTH_WGS84, E.GRAVITY_J2, E.OMEGA_EARTH, 7200.0, 0,
                 np.empty((n, 0)), np.empty((n, 0, 12)), np.zeros(n, np.int64), np.empty((n, F.N_EV)),

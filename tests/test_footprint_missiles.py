@@ -30,7 +30,8 @@ def _reaches(name, site, lat_deg, lon_deg):
     rk = catalog.missile(name)
     lat0, lon0 = math.radians(site.lat_deg), math.radians(site.lon_deg)
     table = azimuth_table(rk, lat0, lon0, site.alt_km * 1e3)
-    sol = aim(rk, lat0, lon0, site.alt_km * 1e3, np.radians(lat_deg), np.radians(lon_deg), range_table=table)
+    sol = aim(rk, lat0, lon0, site.alt_km * 1e3, np.radians(lat_deg), np.radians(lon_deg), interpolate=True,
+              range_table=table)
     return sol.feasible & (sol.miss_m < 1000.0)
 
 

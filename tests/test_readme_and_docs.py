@@ -118,11 +118,29 @@ def test_readme_starts_with_install_and_test_commands():
     assert lang == "bash" and len(lines) == 2, lines
     install, test = lines
     assert install.startswith("python3 -m venv .venv")
-    assert '.venv/bin/pip install -e ".[dev]"' in install
+    assert '.venv/bin/pip install -c requirements.lock -e ".[dev]"' in install
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert '.venv/bin/pip install -q -c requirements.lock -e ".[dev]"' in ci  # CI installs as the README says
+    assert "\n.venv/bin/python -m pytest\n" in ci
     assert install.endswith(".venv/bin/shieldsim demo")
     assert test == ".venv/bin/python -m pytest"
     # the first block comes before anything else in the README that a user might run
     assert text.index("```") == text.index(code) - len("```bash\n")
+
+
+def test_lock_pins_every_declared_dependency():
+    """requirements.lock (tools/write_lock.py) pins each distribution pyproject.toml declares,
+    runtime and [dev], so `pip install -c requirements.lock` constrains them all."""
+    import re
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = list(meta["dependencies"]) + list(meta["optional-dependencies"]["dev"])
+    norm = lambda n: re.sub(r"[-_.]+", "-", n).lower()  # noqa: E731  (PEP 503 names)
+    names = {norm(re.match(r"[A-Za-z0-9_.\-]+", d).group(0)) for d in declared}
+    pinned = {norm(ln.split("==")[0]) for ln in (ROOT / "requirements.lock").read_text().splitlines()
+              if "==" in ln and not ln.startswith("#")}
+    assert names - pinned == set()
 
 
 def test_examples_were_found():

@@ -250,6 +250,12 @@ def test_plot_speed_flip_shades_the_disputed_range():
     assert any("7.50 km/s" in t.get_text() for t in ax.texts)
 
 
+def test_plot_speed_flip_names_its_band_as_the_caller_says():
+    fig = plot_speed_flip([6.0, 7.0, 8.0], [0.0, 0.5, 1.0], disputed_km_s=(6.5, 7.5), band_label="argued {lo:g} to {hi:g}")
+    assert any(t.get_text() == "argued 6.5 to 7.5" for t in fig.axes[0].texts)
+    assert not any("2007" in t.get_text() for t in plot_speed_flip([6.0, 7.0], [0.0, 1.0]).axes[0].texts)
+
+
 def test_plot_reach_table_takes_the_best_battery():
     pairs = [
         {"launch": "Kozelsk", "target": "Washington", "battery": "Poland", "feasible": False, "margin_s": -40.0},

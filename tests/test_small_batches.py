@@ -39,8 +39,7 @@ def _free_flights(n, seed=0):
 
 def _packed(n, cap):
     r, v, _, _ = _free_flights(n)
-    params = np.zeros((n, F.N_PARAMS))
-    params[:, F.P_BETA] = 1e31
+    params = F.flight_params(n)  # free flights without drag
     return (np.concatenate([r, v], axis=1), params, np.zeros((n, F.MAX_STAGES, 6)), np.zeros((n, F.MACH_GRID.size)),
             E.EARTH_WGS84, E.GRAVITY_J2, E.OMEGA_EARTH, 7200.0, cap, np.empty((n, cap)), np.empty((n, cap, 12)),
             np.zeros(n, np.int64), np.empty((n, F.N_EV)), np.full((n, 6), np.nan), np.empty((n, 6)), np.empty((n, 6)))

@@ -28,6 +28,7 @@ import numpy as np
 from . import earth as E
 from .errors import ScenarioError
 from .flight import Trajectory, burnout_state, free_flight_states
+from .analyses.threats import flight_summary
 from .targeting import aim
 from .vehicles import Rocket
 
@@ -73,14 +74,72 @@ class FlightResult:
         return pd.DataFrame({k: np.atleast_1d(getattr(self, k)) for k in self._FIELDS if getattr(self, k) is not None})
 
     def samples(self, dt_s: float) -> list[dict]:
-        """Geodetic samples every dt_s seconds from launch to impact, one dict per flight."""
-        if not dt_s > 0:
-            raise ScenarioError("--samples", f"must be a positive number of seconds, got {dt_s}")
+        """Geodetic samples every dt_s seconds from launch to impact, one dict per flight (at
+        most ``MAX_SAMPLES`` per flight: a finer step is refused, naming the finest that fits)."""
+        if isinstance(dt_s, bool) or not isinstance(dt_s, (int, float, np.floating, np.integer)) \
+                or not math.isfinite(dt_s) or not dt_s > 0:
+            raise ScenarioError("--samples", f"must be a positive number of seconds, got {str(dt_s)[:40]}")
+        tr = self.trajectory
+        ends = [tr.t_impact[i] if np.isfinite(tr.t_impact[i]) else tr.t[i, tr.nsteps[i] - 1] for i in range(tr.n)]
+        longest = float(max(ends, default=0.0))
+        if longest / dt_s > MAX_SAMPLES:
+            raise ScenarioError("--samples", f"{dt_s:g} s over a {longest:,.0f} s flight is {longest / dt_s:,.0f} "
+                                             f"samples; the limit is {MAX_SAMPLES:,} per flight: use "
+                                             f"{longest / MAX_SAMPLES:.2g} s or more")
         return [{k: [round(float(x), 6) for x in v] for k, v in s.items()} for s in self.trajectory.sample(dt_s)]
 
 
+#: Most samples ``--samples`` returns per flight (one a millisecond over a 15-minute flight):
+#: an input bound on the JSON's size (each sample is four numbers), not physics.
+MAX_SAMPLES = 1_000_000
+#: Lightest ballistic coefficient ``free_flight`` flies, kg/m²: an input bound, not physics
+#: (a sheet of paper is about 0.1; balloon decoys tens; reentry vehicles thousands). Below it
+#: the drag is so stiff that the integrator crawls and the body hangs in the air for days.
+MIN_BETA_KG_M2 = 1.0
+
+
+#: A burnout state this close to the ground (straight down at its speed) is refused, s.
+GROUND_WITHIN_S = 1.0
+#: How far below the surface a flown step may dip before the flight is reported as having
+#: gone through the ground (an impact the integrator did not see), km.
+_BELOW_GROUND_KM = 0.1
+
+
+def _check_above_ground(tr) -> None:
+    """A ShieldsimError if a flight passed below the ground without an impact (never a long
+    flight through the Earth reported as a trajectory)."""
+    for i in range(tr.n):
+        m = int(tr.nsteps[i])
+        end = tr.t_impact[i]
+        ts = tr.t[i, :m]
+        ts = ts[ts < end] if np.isfinite(end) else ts
+        if ts.size == 0:
+            continue
+        alt = np.asarray(tr[i].geodetic(ts)[2]).ravel()
+        low = np.flatnonzero(alt < -_BELOW_GROUND_KM * 1e3)
+        if low.size:
+            from .errors import ShieldsimError
+
+            raise ShieldsimError(f"alt_km: flight {i} goes {-alt[low[0]] / 1e3:.3g} km below the ground at "
+                                 f"t = {ts[low[0]]:.3g} s without an impact: the state points into the ground")
+
+
+def _finite(x, name: str) -> np.ndarray:
+    """``x`` as a float array; a ScenarioError on ``name`` for anything not a finite number."""
+    try:
+        a = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise ScenarioError(name, f"must be a number (or an array of numbers), got {str(x)[:60]!r}") from None
+    if a.size == 0:
+        raise ScenarioError(name, "is empty: give at least one number")
+    if not np.all(np.isfinite(a)):
+        bad = a.ravel()[np.flatnonzero(~np.isfinite(a.ravel()))[0]]
+        raise ScenarioError(name, f"must be a finite number, got {bad}")
+    return a
+
+
 def _check_lat(lat_deg, name):
-    lat = np.asarray(lat_deg, dtype=float)
+    lat = _finite(lat_deg, name)
     if np.any(~np.isfinite(lat)) or np.any(np.abs(lat) > 90):
         raise ScenarioError(name, f"latitude {float(np.max(np.abs(lat))):g} is outside [-90, 90]")
 
@@ -98,33 +157,57 @@ def free_flight(lat_deg, lon_deg, alt_km, speed_km_s, gamma_deg, azimuth_deg, *,
     """
     ecode = E.earth_code(earth)
     _check_lat(lat_deg, "lat_deg")
-    spd = np.asarray(speed_km_s, dtype=float)
-    if np.any(~(spd >= 0)):
+    lon = _finite(lon_deg, "lon_deg")
+    alt = _finite(alt_km, "alt_km")
+    spd = _finite(speed_km_s, "speed_km_s")
+    gam = _finite(gamma_deg, "gamma_deg")
+    az = _finite(azimuth_deg, "azimuth_deg")
+    try:
+        shape = np.broadcast_shapes(*(a.shape for a in (lon, alt, spd, gam, az, np.asarray(lat_deg, float))))
+    except ValueError:
+        raise ScenarioError("lat_deg", "the arguments' arrays must have one length (or length one)") from None
+    if np.any(spd < 0):
         raise ScenarioError("speed_km_s", "must be a non-negative number")
-    if np.any(np.asarray(alt_km, dtype=float) < 0):
+    if np.any(spd > 100):
+        raise ScenarioError("speed_km_s", f"must be at most 100 km/s (an input bound; escape speed is 11.2), "
+                                          f"got {float(np.max(spd)):g}")
+    if np.any(alt < 0):
         raise ScenarioError("alt_km", "burnout altitude must not be below the surface")
-    gam = np.asarray(gamma_deg, dtype=float)
+    if np.any(alt > 1e5):
+        raise ScenarioError("alt_km", f"must be at most 100,000 km (an input bound), got {float(np.max(alt)):g}")
     if np.any(np.abs(gam) > 90):
         raise ScenarioError("gamma_deg", "flight-path angle must be within [-90, 90] degrees")
-    r, v, lat, lon = burnout_state(np.radians(lat_deg), np.radians(lon_deg), np.asarray(alt_km, float) * 1e3,
-                                   spd * 1e3, np.radians(gam), np.radians(azimuth_deg), ecode, rotation)
-    beta = np.inf if beta_kg_m2 is None else np.asarray(beta_kg_m2, dtype=float)
-    if beta_kg_m2 is not None and np.any(~(np.asarray(beta) > 0)):
-        raise ScenarioError("beta_kg_m2", "ballistic coefficient must be positive")
+    alt_b, gam_b, spd_b = np.broadcast_arrays(alt, gam, spd)
+    into = (alt_b == 0) & ((gam_b < 0) | ((gam_b == 0) | (spd_b == 0)))
+    if np.any(into):
+        i = int(np.flatnonzero(into.ravel())[0])
+        raise ScenarioError("alt_km", f"a state on the surface (alt_km 0) with gamma_deg {gam_b.ravel()[i]:g} and "
+                                      f"speed {spd_b.ravel()[i]:g} km/s is already at impact: start above the "
+                                      "ground or climb (gamma_deg > 0)")
+    r, v, lat, lon = burnout_state(np.radians(lat_deg), np.radians(lon), alt * 1e3,
+                                   spd * 1e3, np.radians(gam), np.radians(az), ecode, rotation)
+    beta = np.inf
+    if beta_kg_m2 is not None:
+        beta = _finite(beta_kg_m2, "beta_kg_m2") if not np.all(np.asarray(beta_kg_m2, dtype=float) == np.inf) \
+            else np.asarray(beta_kg_m2, dtype=float)
+        if np.any(~(beta > 0)):
+            raise ScenarioError("beta_kg_m2", "ballistic coefficient must be positive")
+        if np.any(beta < MIN_BETA_KG_M2):
+            raise ScenarioError("beta_kg_m2", f"must be at least {MIN_BETA_KG_M2:g} kg/m² (an input bound: lighter "
+                                              f"than paper), got {float(np.min(beta)):g}")
+    del shape
+    # Straight down at this speed, the ground comes within a second: that is an impact, not a
+    # flight (the integrator's first step would step past the surface unseen).
+    down = spd_b * 1e3 * np.sin(np.radians(-gam_b))
+    soon = (down > 0) & (alt_b * 1e3 < down * GROUND_WITHIN_S)
+    if np.any(soon):
+        i = int(np.flatnonzero(soon.ravel())[0])
+        raise ScenarioError("gamma_deg", f"at alt_km {alt_b.ravel()[i]:g} descending at gamma_deg "
+                                         f"{gam_b.ravel()[i]:g}, the state hits the ground within "
+                                         f"{GROUND_WITHIN_S:g} s: it is an impact, not a flight")
     tr = free_flight_states(r, v, beta, lat_rad=lat, lon_rad=lon, earth=earth, rotation=rotation, gravity=gravity)
-    ilat, ilon = tr.impact_geodetic()
-    return _with_extras(FlightResult(
-        flight_time_s=tr.t_impact,
-        ground_range_km=tr.ground_range_m() / 1e3,
-        apogee_km=tr.apogee_alt_m() / 1e3,
-        impact_lat_deg=np.degrees(ilat),
-        impact_lon_deg=_wrap_lon(np.degrees(ilon)),
-        trajectory=tr,
-    ), samples, sensors)
-
-
-def _wrap_lon(lon_deg):
-    return (np.asarray(lon_deg) + 180.0) % 360.0 - 180.0
+    _check_above_ground(tr)
+    return _with_extras(FlightResult(**flight_summary(tr), trajectory=tr), samples, sensors)
 
 
 def fly(missile: str | Rocket, from_: str | tuple, to: str | tuple, trajectory: str = "minimum-energy", *,
@@ -165,21 +248,8 @@ def fly(missile: str | Rocket, from_: str | tuple, to: str | tuple, trajectory: 
             reason = (f"aim point is {sol.target_range_m[i] / 1e3:,.0f} km from {launches[i].name}, too close for a "
                       f"{trajectory} trajectory of the {names[i]}")
         raise ScenarioError("--to", reason)
-    tr = sol.trajectory
-    ilat, ilon = tr.impact_geodetic()
-    vbo, hbo = tr.burnout_relative()
-    return _with_extras(FlightResult(
-        flight_time_s=tr.t_impact,
-        ground_range_km=tr.ground_range_m() / 1e3,
-        apogee_km=tr.apogee_alt_m() / 1e3,
-        impact_lat_deg=np.degrees(ilat),
-        impact_lon_deg=_wrap_lon(np.degrees(ilon)),
-        trajectory=tr,
-        burnout_time_s=tr.t_burnout,
-        burnout_speed_km_s=vbo / 1e3,
-        burnout_altitude_km=hbo / 1e3,
-        miss_km=sol.miss_m / 1e3,
-    ), samples, sensors)
+    return _with_extras(FlightResult(**flight_summary(sol.trajectory, sol.miss_m), trajectory=sol.trajectory),
+                        samples, sensors)
 
 
 def _with_extras(res: FlightResult, samples, sensors) -> FlightResult:

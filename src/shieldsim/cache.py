@@ -17,9 +17,12 @@ covers every module with a kernel and every shieldsim module those import.
   this package. It stores the kernels under ``<cache>/numba/<hash>/`` and gives the code hash
   as each kernel's "source stamp", so any edit to any physics file recompiles every kernel.
 * A cache file that cannot be read (truncated, corrupted, foreign) is reported with a
-  :class:`CacheWarning` and rebuilt; a cache directory that cannot be written is reported
-  and bypassed (kernels compiled in memory, tables computed and not saved). Nothing read
-  from a cache is trusted without its key.
+  :class:`CacheWarning` and rebuilt; a cache directory that cannot be written, or fills up
+  while a file is written, is reported once (``cache_write_failed``) and bypassed (kernels
+  compiled in memory, tables computed and not saved): it never stops a command. Nothing read
+  from a cache is trusted without its key; a table also carries a checksum of its arrays and
+  is checked (shapes, finite grids and values, ``check_flyout_arrays``) before use.
+* Cache files are written with the user's umask (``io._default_mode``), never world-writable.
 
 The cache root is ``$SHIELDSIM_CACHE``, else ``~/.cache/shieldsim``; ``$NUMBA_CACHE_DIR``,
 when set, takes the compiled kernels instead (CI points it at a workspace folder).
@@ -27,8 +30,10 @@ when set, takes the compiled kernels instead (CI points it at a workspace folder
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import math
 import os
 import platform
 import sys
@@ -43,7 +48,8 @@ import numpy as np
 # Every file whose bytes a cached artefact depends on: the modules with compiled kernels, the
 # shieldsim modules they import values from, and the data those load. Paths relative to the
 # package.
-PHYSICS_FILES = ("earth.py", "vehicles.py", "flight.py", "interceptors.py", "data/us76_upper.csv")
+PHYSICS_FILES = ("earth.py", "validate.py", "vehicles.py", "flight.py", "interceptors.py", "engagement.py",
+                 "fast_ukf.py", "data/us76_upper.csv")
 
 
 class CacheWarning(UserWarning):
@@ -51,9 +57,15 @@ class CacheWarning(UserWarning):
 
 
 def cache_root() -> Path:
-    """Where shieldsim keeps its caches: ``$SHIELDSIM_CACHE`` or ``~/.cache/shieldsim``."""
+    """Where shieldsim keeps its caches: ``$SHIELDSIM_CACHE`` or ``~/.cache/shieldsim`` (a
+    temporary folder of this user's where there is no home)."""
     d = os.environ.get("SHIELDSIM_CACHE")
-    return Path(d) if d else Path.home() / ".cache" / "shieldsim"
+    if d:
+        return Path(d)
+    try:
+        return Path.home() / ".cache" / "shieldsim"
+    except (RuntimeError, KeyError, OSError):
+        return Path(tempfile.gettempdir()) / f"shieldsim-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
 
 
 def hash_files(root: Path | resources.abc.Traversable, names=PHYSICS_FILES) -> str:
@@ -89,14 +101,66 @@ def warn(message: str) -> None:
     warnings.warn(message, CacheWarning, stacklevel=3)
 
 
+_UNWRITABLE: set[str] = set()
+
+
+def cache_write_failed(directory: Path | str, exc: OSError, what: str) -> None:
+    """A cache file could not be written (unwritable or full folder): one CacheWarning per
+    folder and process, and the command goes on without caching there."""
+    key = str(directory)
+    if key in _UNWRITABLE:
+        return
+    _UNWRITABLE.add(key)
+    warnings.warn(f"{what} not cached: cannot write in {key} ({exc.strerror or exc}); caching there is off "
+                  "for this run", CacheWarning, stacklevel=3)
+
+
 def writable_dir(path: Path) -> bool:
     """Create ``path`` if needed and check a file can be written there."""
     try:
         path.mkdir(parents=True, exist_ok=True)
+        st = path.stat()
+        if st.st_mode & 0o002 and st.st_uid == os.getuid():  # a umask of 0: not a folder anyone may fill
+            os.chmod(path, st.st_mode & 0o775)
         tempfile.TemporaryFile(dir=path).close()
         return True
-    except OSError:
+    except (OSError, ValueError):
         return False
+
+
+# --- tables: checked before use ---------------------------------------------------------------
+def checksum(arrays: dict) -> str:
+    """SHA-256 (hex, 32 characters) of named arrays: their names, dtypes, shapes and bytes.
+    Stored with a cached table and compared before use (a zip member's CRC-32 alone misses a
+    consistent rewrite, e.g. a table saved from damaged memory or edited in place)."""
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:32]
+
+
+def check_flyout_arrays(z: dict) -> None:
+    """Raise ValueError unless the arrays of a fly-out table are sane: 1-D, finite, increasing
+    grids; ``t``, ``vd``, ``vu`` of the grid's shape; times >= 0 or +inf (unreachable), with the
+    speeds NaN exactly there and finite elsewhere; finite positive scalars."""
+    az, d, h, t, vd, vu = (np.asarray(z[n]) for n in ("az", "d", "h", "t", "vd", "vu"))
+    for name, g in (("az", az), ("d", d), ("h", h)):
+        if g.ndim != 1 or g.size < 2 or not np.all(np.isfinite(g)) or not np.all(np.diff(g) > 0):
+            raise ValueError(f"grid {name} is not a finite increasing 1-D array")
+    shape = (az.size, d.size, h.size)
+    if not (t.shape == vd.shape == vu.shape == shape):
+        raise ValueError(f"table shapes {t.shape}, {vd.shape}, {vu.shape} for grid {shape}")
+    reach = np.isfinite(t)
+    if np.isnan(t).any() or (t[reach] < 0).any() or (t[~reach] < 0).any():
+        raise ValueError("times are NaN, negative or -inf")
+    if not (np.isfinite(vd[reach]).all() and np.isfinite(vu[reach]).all()):
+        raise ValueError("speeds are not finite where the times are")
+    for name in ("tb", "vb", "tmax"):
+        v = float(z[name])
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"{name} = {v!r} is not a finite positive number")
 
 
 # --- Numba ------------------------------------------------------------------------------------
@@ -185,7 +249,24 @@ def _install_numba_guard() -> None:
             warn(f"compiled kernel {name} in {self._cache_path} is unreadable ({type(exc).__name__}); recompiling")
             raise OSError(str(exc)) from exc  # Numba treats an OSError here as "not cached"
 
-    cls._load_index, cls._load_data = _load_index, _load_data
+    save, open_for_write = cls.save, cls._open_for_write
+
+    @contextlib.contextmanager
+    def _open_for_write(self, filepath):
+        with open_for_write(self, filepath) as fh:
+            if _ours(self):  # the user's umask, but never world-writable (the index is a pickle)
+                os.fchmod(fh.fileno(), os.fstat(fh.fileno()).st_mode & 0o775)
+            yield fh
+
+    def _save(self, key, data):
+        try:
+            return save(self, key, data)
+        except OSError as exc:  # a full or read-only cache folder: the kernel stays compiled in memory
+            if not _ours(self):
+                raise
+            cache_write_failed(self._cache_path, exc, "compiled kernel")
+
+    cls._load_index, cls._load_data, cls.save, cls._open_for_write = _load_index, _load_data, _save, _open_for_write
     cls._shieldsim_guarded = True
 
 

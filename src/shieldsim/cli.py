@@ -16,17 +16,13 @@ import json
 import sys
 from typing import Optional
 
-import click
 import typer
 
-try:  # Typer >= 0.25 vendors its own copy of click; catch both.
-    from typer._click import exceptions as _tx
-except ImportError:  # pragma: no cover - older Typer uses click itself
-    _tx = click.exceptions
-
-_EXIT = tuple({click.exceptions.Exit, getattr(typer, "Exit", click.exceptions.Exit)})
-_ABORT = tuple({click.exceptions.Abort, getattr(typer, "Abort", click.exceptions.Abort)})
-_CLICK_ERR = tuple({click.exceptions.ClickException, _tx.ClickException})
+# Typer (>= 0.29, pyproject) carries its own click: its usage errors derive from the public
+# ``typer.TyperException``, and ``typer.Exit`` / ``typer.Abort`` are its own classes.
+_EXIT = (typer.Exit,)
+_ABORT = (typer.Abort,)
+_CLICK_ERR = (typer.TyperException,)
 
 from . import __version__
 from .errors import ScenarioError, ShieldsimError
@@ -108,7 +104,8 @@ def _parse_floats(text: str, n: int, field: str) -> list[float]:
     try:
         vals = [float(p) for p in parts]
     except ValueError:
-        raise ScenarioError(field, f"expected {n} comma-separated numbers, got {text!r}") from None
+        shown = repr(text) if len(repr(text)) <= 60 else repr(text)[:57] + "..."
+        raise ScenarioError(field, f"expected {n} comma-separated numbers, got {shown}") from None
     if len(vals) != n:
         raise ScenarioError(field, f"expected {n} comma-separated numbers, got {len(vals)}")
     return vals
@@ -254,10 +251,12 @@ def scenario_check(
 ):
     """Validate a scenario without running it; print the catalog names it uses."""
     from .analyses.context import check_limits
+    from .analyses.run import check_runnable
     from .scenario import load_scenario
 
     sc = load_scenario(file, overrides=set_)
     check_limits(sc, len(sc.threats))  # trials and grids it sizes must fit, as every command checks
+    check_runnable(sc)  # what check accepts, run completes (run refuses the same)
     if sc.threats:
         # Aim points beyond a missile's reach are refused here too (aiming only: no sensors,
         # no engagements), so a file `check` passes is one every command can run.
@@ -558,9 +557,24 @@ def _flip_text(v):
     return str(v).lower() if isinstance(v, bool) else f"{v:g}"
 
 
+@app.command()
+def serve(
+    scenario: Optional[str] = typer.Argument(None, help="Scenario file or built-in name (default: third_site_2007)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    open_: bool = typer.Option(False, "--open", help="Open the page in the default browser."),
+):
+    """The workbench: a local page with a 3-D globe where the disputed numbers are sliders."""
+    if not 0 < port < 65536:
+        raise ScenarioError("--port", f"must be 1-65535, got {port}")
+    from .web import serve as _serve  # fastapi and uvicorn load only here
+
+    _serve(scenario, host=host, port=port, open_browser=open_)
+
+
 _FORCE = typer.Option(False, "--force", help="Write into -o DIR even if it holds files (they may be overwritten).")
 _SKIP = typer.Option([], "--skip", help="Leave out these parts (comma-separated or repeated): observe, engage, "
-                                        "cities, footprint, reach, raid, key_assumptions, exports.")
+                                        "cities, footprint, reach, raid, sharing, key_assumptions, exports.")
 _ONLY = typer.Option([], "--only", help="Compute only these parts (comma-separated or repeated; the threats are "
                                         "always flown).")
 _FIGURES = typer.Option("png", "--figures", help="Also write the report's figures as these formats into "
@@ -628,8 +642,27 @@ def _run_scenario(scenario, out, overrides, seed, interceptor_speed, as_json, *,
     con.print(f"report: {out}/report.html; every figure in {out}/results.json")
 
 
+# The early-warning exchange: its module imports Typer only (fastapi, uvicorn, sqlalchemy load
+# inside its commands), so `shieldsim --help` stays quick.
+from .exchange.cli import app as _exchange_app  # noqa: E402
+
+app.add_typer(_exchange_app, name="exchange")
+
+
 #: The command line of this invocation, recorded by ``run`` in results.json and the report.
 _COMMAND_LINE: list[str] = ["shieldsim"]
+
+
+def _usage_field(e) -> str:
+    """The flag or argument a usage error is about (``COMMAND`` for an unknown command), so that
+    every exit-2 line names a field."""
+    param = getattr(e, "param", None)
+    if param is not None:
+        opts = getattr(param, "opts", None) or []
+        return opts[0] if opts and opts[0].startswith("-") else str(getattr(param, "name", "") or "argument").upper()
+    if getattr(e, "option_name", None):
+        return str(e.option_name)
+    return "COMMAND" if "command" in e.format_message().lower() else "usage"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -650,7 +683,9 @@ def main(argv: list[str] | None = None) -> int:
         if type(e).__name__ == "NoArgsIsHelpError":  # bare command: its help, as usual
             sys.stderr.write(e.format_message() + "\n")
             return 2
-        sys.stderr.write(f"error: {' '.join(e.format_message().split())}\n")
+        from .errors import one_line
+
+        sys.stderr.write(f"error: {one_line(_usage_field(e) + ': ' + ' '.join(e.format_message().split()))}\n")
         return 2
     return 0
 

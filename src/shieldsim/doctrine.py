@@ -60,22 +60,12 @@ from typing import Any
 import numpy as np
 
 from .errors import ScenarioError
+from .validate import count as _count
+from .validate import positive as _positive
+from .validate import probability as _probability
 
 DOCTRINE_KINDS = ("salvo", "shoot-look-shoot")
 DISCRIMINATION_MODELS = ("per-look", "persistent")
-
-
-def _probability(field: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise ScenarioError(field, f"must be a probability in [0, 1], got {value!r}")
-    return float(value)
-
-
-def _count(field: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ScenarioError(field, f"must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -113,10 +103,7 @@ class Doctrine:
         _count("doctrine.salvo_size", self.salvo_size, 1)
         _probability("doctrine.sspk", self.sspk)
         _probability("doctrine.p_discriminate", self.p_discriminate)
-        ka = self.kill_assessment_s
-        if isinstance(ka, bool) or not isinstance(ka, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(ka) or ka < 0:
-            raise ScenarioError("doctrine.kill_assessment_s", f"must be a finite time >= 0 s, got {ka!r}")
+        _positive("doctrine.kill_assessment_s", self.kill_assessment_s, allow_zero=True)
         if self.max_shots_per_threat is not None:
             _count("doctrine.max_shots_per_threat", self.max_shots_per_threat, self.salvo_size)
         if self.discrimination not in DISCRIMINATION_MODELS:

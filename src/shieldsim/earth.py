@@ -24,6 +24,7 @@ use inside the integrator, and the public array functions broadcast over any sha
 
 from __future__ import annotations
 
+import functools
 import math
 from importlib import resources
 
@@ -31,6 +32,37 @@ import numpy as np
 from numba import njit, vectorize
 
 from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must precede the decorators)
+
+
+class _LazyUfunc:
+    """A Numba ``@vectorize`` ufunc built (compiled, or loaded from the kernel cache) on its first
+    use instead of at import: building the array functions below eagerly cost ~0.7 s of every
+    command's start-up, and most commands use two of them or none. Calls and attributes
+    (``nin``, ``_dispatcher``...) go to the built ufunc."""
+
+    _OWN = ("_signatures", "_py_func", "_ufunc")
+
+    def __init__(self, signatures, py_func):
+        self._signatures, self._py_func, self._ufunc = signatures, py_func, None
+        functools.update_wrapper(self, py_func)
+
+    def _build(self):
+        if self._ufunc is None:
+            self._ufunc = vectorize(self._signatures, cache=True)(self._py_func)
+        return self._ufunc
+
+    def __call__(self, *args, **kwargs):
+        return self._build()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name in _LazyUfunc._OWN:
+            raise AttributeError(name)
+        return getattr(self._build(), name)
+
+
+def _lazy_vectorize(signatures):
+    """``@vectorize(signatures, cache=True)``, built on first use (``_LazyUfunc``)."""
+    return lambda py_func: _LazyUfunc(signatures, py_func)
 
 # --- WGS84 (NIMA TR8350.2) --------------------------------------------------------
 WGS84_A = 6378137.0
@@ -113,12 +145,12 @@ def altitude_scalar(x, y, z, earth):
     return _geodetic_scalar(x, y, z, earth)[2]
 
 
-@vectorize(["float64(float64, float64, float64, int64)"], cache=True)
+@_lazy_vectorize(["float64(float64, float64, float64, int64)"])
 def _lat_v(x, y, z, earth):
     return _geodetic_scalar(x, y, z, earth)[0]
 
 
-@vectorize(["float64(float64, float64, float64, int64)"], cache=True)
+@_lazy_vectorize(["float64(float64, float64, float64, int64)"])
 def _alt_v(x, y, z, earth):
     return _geodetic_scalar(x, y, z, earth)[2]
 
@@ -185,17 +217,19 @@ def gravity_scalar(x, y, z, model):
 
 
 def gravity(r, model: int = GRAVITY_J2):
-    """Gravitational acceleration for positions r (..., 3); returns (..., 3)."""
+    """Gravitational acceleration for positions r (..., 3); returns (..., 3) (``gravity_scalar``
+    once per point)."""
     r = np.asarray(r, dtype=float)
-    ax, ay, az = _gravity_v(r[..., 0], r[..., 1], r[..., 2], np.int64(model), 0), _gravity_v(
-        r[..., 0], r[..., 1], r[..., 2], np.int64(model), 1
-    ), _gravity_v(r[..., 0], r[..., 1], r[..., 2], np.int64(model), 2)
-    return np.stack([ax, ay, az], axis=-1)
+    flat = np.ascontiguousarray(r.reshape(-1, 3))
+    out = np.empty_like(flat)
+    _gravity_rows(flat, np.int64(model), out)
+    return out.reshape(r.shape)
 
 
-@vectorize(["float64(float64, float64, float64, int64, int64)"], cache=True)
-def _gravity_v(x, y, z, model, comp):
-    return gravity_scalar(x, y, z, model)[comp]
+@njit(cache=True)
+def _gravity_rows(r, model, out):
+    for i in range(r.shape[0]):
+        out[i, 0], out[i, 1], out[i, 2] = gravity_scalar(r[i, 0], r[i, 1], r[i, 2], model)
 
 
 # --- U.S. Standard Atmosphere 1976 -------------------------------------------------------
@@ -278,19 +312,19 @@ def speed_of_sound_scalar(h):
     return math.sqrt(_GAMMA * _RSTAR * t / _M0)
 
 
-@vectorize(["float64(float64)"], cache=True)
+@_lazy_vectorize(["float64(float64)"])
 def density(h_m):
     """Air density (kg/m^3) at geometric altitude h_m (array)."""
     return density_scalar(h_m)
 
 
-@vectorize(["float64(float64)"], cache=True)
+@_lazy_vectorize(["float64(float64)"])
 def speed_of_sound(h_m):
     """Speed of sound (m/s) at geometric altitude h_m (array)."""
     return speed_of_sound_scalar(h_m)
 
 
-@vectorize(["float64(float64)"], cache=True)
+@_lazy_vectorize(["float64(float64)"])
 def pressure(h_m):
     """Air pressure (Pa) at geometric altitude h_m (array); below 86 km only, else 0."""
     if h_m >= _H_LOWER_TOP:
@@ -303,6 +337,24 @@ def pressure_scalar(h):
     if h >= _H_LOWER_TOP:
         return 0.0
     return _layer_state(max(h, -5000.0))[1]
+
+
+# --- Angles on the sphere -----------------------------------------------------------------
+def wrap_lon(lon, degrees: bool = False):
+    """Longitude (or any angle) wrapped into [-pi, pi) rad, or [-180, 180) deg with ``degrees``:
+    the one wrap every module uses. A Python float stays a float; arrays broadcast."""
+    half = 180.0 if degrees else math.pi
+    if isinstance(lon, (float, int)):
+        return (lon + half) % (2.0 * half) - half
+    return (np.asarray(lon, dtype=float) + half) % (2.0 * half) - half
+
+
+@njit(cache=True)
+def initial_bearing(lat1, lon1, lat2, lon2):
+    """Initial great-circle bearing (rad, clockwise from north, in (-pi, pi]) from point 1 to
+    point 2 on the sphere (radians; scalars or arrays, here and inside compiled kernels)."""
+    dl = lon2 - lon1
+    return np.arctan2(np.sin(dl) * np.cos(lat2), np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dl))
 
 
 # --- Geodesic distance ---------------------------------------------------------------------
@@ -338,6 +390,17 @@ def geodesic_inverse(lat1, lon1, lat2, lon2):
         np.degrees(lon1).ravel(), np.degrees(lat1).ravel(), np.degrees(lon2).ravel(), np.degrees(lat2).ravel()
     )
     return np.radians(np.asarray(az)).reshape(lat1.shape), np.asarray(d).reshape(lat1.shape)
+
+
+def geodesic_circle_deg(lat_deg: float, lon_deg: float, radius_km: float, azimuths_deg):
+    """(lon_deg, lat_deg) arrays of the points ``radius_km`` from a centre along ``azimuths_deg``
+    on the WGS84 geodesic: the one circle (or arc) the maps, GeoJSON and the 3-D scene draw."""
+    from pyproj import Geod
+
+    az = np.asarray(azimuths_deg, dtype=float)
+    lon, lat, _ = Geod(ellps="WGS84").fwd(np.full(az.size, float(lon_deg)), np.full(az.size, float(lat_deg)), az,
+                                          np.full(az.size, float(radius_km) * 1e3))
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
 def geodesic_forward(lat1, lon1, az, dist_m):

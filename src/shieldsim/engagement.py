@@ -34,9 +34,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numba import njit, prange
+
+from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must precede the decorators)
 from . import earth as E
-from .flight import Trajectory
-from .interceptors import FlyoutTable, site_relative
+from .flight import SERIAL_MAX_POINTS, Trajectory, hermite_state
+from .interceptors import R_REF, FlyoutTable, lookup_point
 
 # Causal shot opportunities counted per threat: a cap for array sizes, above any inventory a
 # single threat would draw (10 at Redzikowo). A look-shoot-look cycle takes at least the
@@ -82,26 +85,73 @@ class BattleSpace:
         return np.isfinite(self.earliest_s)
 
 
-def _in_windows(t, windows):
-    """Boolean (n, k): t inside any of each threat's windows [(start, end), ...] (None = always)."""
-    if windows is None:
-        return np.ones(t.shape, bool)
-    n = len(windows)
-    width = max([len(w) for w in windows if w is not None] + [1])
-    lo = np.full((n, width), np.inf)  # padding: an empty window
-    hi = np.full((n, width), -np.inf)
-    always = np.zeros(n, bool)
-    for i, wins in enumerate(windows):  # unpacking the ragged input only; the test is one array op
-        if wins is None:
-            always[i] = True
-            continue
-        for j, (a, b) in enumerate(wins):
-            if a is not None and np.isfinite(a):
-                lo[i, j] = a
-                hi[i, j] = np.inf if b is None or not np.isfinite(b) else b
-    inside = (t[:, :, None] >= lo[:, None, :]) & (t[:, :, None] <= hi[:, None, :])
-    return inside.any(axis=2) | always[:, None]
+@dataclass(frozen=True)
+class TrackWindows:
+    """Radar track windows of a batch of threats as arrays: threat i is in track at t when
+    ``lo[i, w] <= t <= hi[i, w]`` for some w (padding: lo = inf, hi = -inf)."""
 
+    lo: np.ndarray  # (n, W)
+    hi: np.ndarray  # (n, W)
+
+    def __len__(self) -> int:
+        return int(self.lo.shape[0])
+
+    def __getitem__(self, i: int) -> list[tuple[float, float]]:
+        """Threat i's windows [(start, end), ...] in order (padding left out)."""
+        return [(float(a), float(b)) for a, b in zip(self.lo[i], self.hi[i]) if a < np.inf]
+
+    @classmethod
+    def from_detections(cls, n: int, t_grid_s, detected, first_s, last_s) -> "TrackWindows":
+        """The detection intervals of each of n threats and sensor: ``detected`` a list of (n, k)
+        masks on ``t_grid_s`` (one per sensor), the outer ends refined to each sensor's
+        ``first_s`` / ``last_s`` (n,), inner ends on the grid (``sensors.SensorObservation.windows``
+        of every threat, without a loop over threats)."""
+        t = np.asarray(t_grid_s, float)
+        parts_lo, parts_hi = [], []
+        for det, first, last in zip(detected, first_s, last_s):
+            det = np.asarray(det, bool)
+            pad = np.zeros((n, det.shape[1] + 2), bool)
+            pad[:, 1:-1] = det
+            r0, c0 = np.nonzero(det & ~pad[:, :-2])  # starts (row-major: in order within a row)
+            r1, c1 = np.nonzero(det & ~pad[:, 2:])  # ends, paired with the starts
+            count = np.bincount(r0, minlength=n)
+            width = int(count.max()) if n else 0
+            k = np.arange(r0.size) - np.repeat(np.cumsum(count) - count, count)
+            lo = np.full((n, width), np.inf)
+            hi = np.full((n, width), -np.inf)
+            lo[r0, k], hi[r1, k] = t[c0], t[c1]
+            rows = np.flatnonzero(count)
+            if rows.size:
+                lo[rows, 0] = np.asarray(first, float)[rows]
+                hi[rows, count[rows] - 1] = np.asarray(last, float)[rows]
+            parts_lo.append(lo)
+            parts_hi.append(hi)
+        if not parts_lo:
+            return cls(np.full((n, 0), np.inf), np.full((n, 0), -np.inf))
+        lo, hi = np.concatenate(parts_lo, axis=1), np.concatenate(parts_hi, axis=1)
+        bad = np.isnan(lo)  # no refined start: not a window
+        return cls(np.where(bad, np.inf, lo), np.where(bad, -np.inf, np.where(np.isnan(hi), np.inf, hi)))
+
+    @classmethod
+    def of(cls, windows, n: int) -> "TrackWindows":
+        """``windows`` as arrays: None (no track requirement: always in track), a
+        ``TrackWindows``, or a list per threat of (start, end) pairs (None for always)."""
+        if isinstance(windows, TrackWindows):
+            return windows
+        if windows is None:
+            return cls(np.full((n, 1), -np.inf), np.full((n, 1), np.inf))
+        width = max([len(w) for w in windows if w is not None] + [1])
+        lo = np.full((len(windows), width), np.inf)
+        hi = np.full((len(windows), width), -np.inf)
+        for i, wins in enumerate(windows):  # unpacking a caller's ragged lists only
+            if wins is None:
+                lo[i, 0], hi[i, 0] = -np.inf, np.inf
+                continue
+            for j, (a, b) in enumerate(wins):
+                if a is not None and np.isfinite(a):
+                    lo[i, j] = a
+                    hi[i, j] = np.inf if b is None or not np.isfinite(b) else b
+        return cls(lo, hi)
 
 
 @dataclass
@@ -111,7 +161,8 @@ class Feasibility:
     ``launch_by_s[i, j]``: the latest interceptor launch (s after threat i's launch) that
     intercepts threat i at ``t_grid_s[j]`` with every kill-vehicle constraint met; -inf
     where the geometry, the altitude window, the closing-speed window, burnout or the
-    track requirement rule it out. ``closing_m_s`` is the closing speed there.
+    track requirement rule it out. ``closing_m_s`` is the closing speed there (NaN where the
+    other constraints already rule the point out: the closing speed is not computed).
     """
 
     t_grid_s: np.ndarray  # (k,)
@@ -124,31 +175,100 @@ class Feasibility:
         return int(self.launch_by_s.shape[0])
 
 
+@njit(cache=True, error_model="numpy")
+def _feasible_point(st, t, c, s, rotation, omega, earth, slat, slon, tab, kv):
+    """(latest launch, closing speed) for one threat state ``st`` (r, v in ECI) at time ``t``
+    after burnout and in track (c, s: cos and sin of the Earth's turn since launch): the numpy path of ``Trajectory.geodetic`` / ``velocity_ecef``,
+    ``interceptors.site_relative``, ``FlyoutTable.lookup`` and ``earth.enu_basis`` point by
+    point, the same operations in the same order (so the same bits;
+    tests/consistency/test_feasibility_kernel.py), the cheap tests first."""
+    T, VD, VU, na, dd, dh = tab
+    min_alt, max_alt, v_min, v_max = kv
+    x, y, z = (c * st[0] + s * st[1], (-s) * st[0] + c * st[1], st[2]) if rotation else (st[0], st[1], st[2])
+    lat, _, alt = E._geodetic_scalar(x, y, z, earth)
+    if not (alt >= min_alt and alt <= max_alt):  # also NaN: outside the flight
+        return -np.inf, np.nan
+    lon = math.atan2(y, x)
+    # interceptors.site_relative (earth.central_angle): downrange and azimuth from the site.
+    a = math.sin((lat - slat) / 2) ** 2 + math.cos(slat) * math.cos(lat) * math.sin((lon - slon) / 2) ** 2
+    a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
+    d = 2 * math.asin(math.sqrt(a)) * R_REF
+    az = E.initial_bearing(slat, slon, lat, lon) % (2 * np.pi)
+    tt, vd, vu = lookup_point(T, VD, VU, na, dd, dh, az, d, alt)
+    if not np.isfinite(tt):
+        return -np.inf, np.nan
+    # Closing speed: threat velocity (Earth-relative, ECEF) minus the interceptor's (away from the site, and up).
+    vx, vy = st[3] + omega * st[1], st[4] - omega * st[0]
+    vtx, vty, vtz = (c * vx + s * vy, (-s) * vx + c * vy, st[5]) if rotation else (vx, vy, st[5])
+    sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
+    back = E.initial_bearing(lat, lon, slat, slon)
+    cb, sb = math.cos(back + np.pi), math.sin(back + np.pi)
+    hx, hy, hz = cb * ((-sl) * co) + sb * (-so), cb * ((-sl) * so) + sb * co, cb * cl + sb * 0.0
+    ex, ey, ez = vtx - (vd * hx + vu * (cl * co)), vty - (vd * hy + vu * (cl * so)), vtz - (vd * hz + vu * sl)
+    closing = math.sqrt(ex * ex + ey * ey + ez * ez)
+    return (t - tt if closing >= v_min and closing <= v_max else -np.inf), closing
+
+
+@njit(cache=True, error_model="numpy")
+def _feasible_row(ts, ys, m, tg, ctg, stg, rotation, omega, earth, slat, slon, tab, kv, t_burnout, lo, hi, out_l,
+                  out_c):
+    st = np.empty(6)
+    for j in range(tg.size):
+        t = tg[j]
+        out_l[j], out_c[j] = -np.inf, np.nan
+        if not t >= t_burnout:
+            continue
+        tracked = False
+        for k in range(lo.size):
+            if t >= lo[k] and t <= hi[k]:
+                tracked = True
+                break
+        if tracked:
+            hermite_state(ts, ys, m, t, st)
+            out_l[j], out_c[j] = _feasible_point(st, t, ctg[j], stg[j], rotation, omega, earth, slat, slon, tab, kv)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _feasible_batch(ts, ys, ns, tg, ctg, stg, rotation, omega, earth, slat, slon, tab, kv, t_burnout, lo, hi, out_l,
+                    out_c):
+    for i in prange(ns.size):
+        _feasible_row(ts[i], ys[i], ns[i], tg, ctg, stg, rotation, omega, earth, slat, slon, tab, kv, t_burnout[i], lo[i],
+                      hi[i], out_l[i], out_c[i])
+
+
+@njit(cache=True, error_model="numpy")
+def _feasible_serial(ts, ys, ns, tg, ctg, stg, rotation, omega, earth, slat, slon, tab, kv, t_burnout, lo, hi, out_l,
+                     out_c):
+    for i in range(ns.size):
+        _feasible_row(ts[i], ys[i], ns[i], tg, ctg, stg, rotation, omega, earth, slat, slon, tab, kv, t_burnout[i], lo[i],
+                      hi[i], out_l[i], out_c[i])
+
+
 def feasibility(threats: Trajectory, battery: Battery, *, track_windows=None, dt_s: float = 1.0) -> Feasibility:
-    """Where and when the battery's kill vehicle can meet each threat (see ``Feasibility``)."""
+    """Where and when the battery's kill vehicle can meet each threat (see ``Feasibility``):
+    one compiled pass over (threat, grid time), no (n, k) temporaries. ``track_windows``: a
+    ``TrackWindows``, a list per threat of (start, end) pairs, or None (no track requirement)."""
     kv = battery.interceptor.kill_vehicle
+    n = threats.n
     t_end = np.nanmax(np.where(np.isfinite(threats.t_impact), threats.t_impact, 0.0))
     tg = np.arange(0.0, t_end + dt_s, dt_s)
-    lat, lon, alt = threats.geodetic(tg)  # (n, k), NaN outside each flight
-    tgrid = np.broadcast_to(tg, lat.shape)
-    slat, slon = math.radians(battery.lat_deg), math.radians(battery.lon_deg)
-    d, az = site_relative(slat, slon, lat, lon)
-    tt, vd, vu = battery.table.lookup(az, d, np.where(np.isfinite(alt), alt, -1.0))
-    # Closing speed: threat velocity minus the interceptor's (horizontal away from the site, and up).
-    vt = threats.velocity_ecef(tg)
-    east, north, up = E.enu_basis(lat, lon)
-    dl = slon - lon
-    back = np.arctan2(np.sin(dl) * np.cos(slat), np.cos(lat) * np.sin(slat) - np.sin(lat) * np.cos(slat) * np.cos(dl))
-    hdir = np.cos(back + np.pi)[..., None] * north + np.sin(back + np.pi)[..., None] * east
-    vi = np.nan_to_num(vd)[..., None] * hdir + np.nan_to_num(vu)[..., None] * up
-    closing = np.linalg.norm(vt - vi, axis=-1)
+    if threats.t.shape[1] == 0:
+        raise ValueError("this Trajectory was integrated without dense output (dense=False)")
+    wins = TrackWindows.of(track_windows, n)
+    if wins.lo.shape[1] == 0:  # no window anywhere
+        wins = TrackWindows(np.full((n, 1), np.inf), np.full((n, 1), -np.inf))
+    tb = battery.table
+    tab = (tb.t_s, tb.v_down, tb.v_up, tb.az_rad.size, float(tb.d_m[1] - tb.d_m[0]), float(tb.h_m[1] - tb.h_m[0]))
     v_min = float(getattr(kv, "min_closing_speed_km_s", 0.0) or 0.0) * 1e3
-    geometric = (np.isfinite(tt) & np.isfinite(alt)
-                 & (alt >= kv.min_intercept_alt_km * 1e3) & (alt <= kv.max_intercept_alt_km * 1e3)
-                 & (closing >= v_min) & (closing <= kv.max_closing_speed_km_s * 1e3)
-                 & (tgrid >= np.nan_to_num(threats.t_burnout, nan=0.0)[:, None])
-                 & _in_windows(tgrid, track_windows))
-    launch_by = np.where(geometric, tgrid - tt, -np.inf)
+    lims = (kv.min_intercept_alt_km * 1e3, kv.max_intercept_alt_km * 1e3, v_min, kv.max_closing_speed_km_s * 1e3)
+    launch_by = np.empty((n, tg.size))
+    closing = np.empty((n, tg.size))
+    kernel = _feasible_serial if n * tg.size <= SERIAL_MAX_POINTS or n < 2 else _feasible_batch
+    th = E.OMEGA_EARTH * tg  # the Earth's turn at the grid times, as earth.eci_to_ecef computes it
+    kernel(threats.t, threats.y, threats.nsteps, tg, np.cos(th), np.sin(th), bool(threats.rotation), float(threats.omega), int(threats.earth),
+           math.radians(battery.lat_deg), math.radians(battery.lon_deg), tab, tuple(float(x) for x in lims),
+           np.nan_to_num(threats.t_burnout, nan=0.0), np.ascontiguousarray(wins.lo, dtype=float),
+           np.ascontiguousarray(wins.hi, dtype=float), launch_by, closing)
     return Feasibility(tg, launch_by, closing, float(dt_s))
 
 

@@ -45,9 +45,18 @@ from . import cache as _cache  # noqa: F401  (kernels cached per code hash: must
 from . import earth as E
 from .vehicles import MACH_GRID, MAX_STAGES, Rocket, cd_values, stage_table
 
-# Per-trajectory parameter vector layout.
-P_TV, P_TP, P_KICK, P_AZ, P_TEND, P_AREF, P_BETA, P_POWERED, P_LAT0, P_LON0, P_RVMASS, P_HOLD = range(12)
-N_PARAMS = 12
+# Per-trajectory inputs of the integrator: one record per trajectory (``flight_params``).
+FLIGHT_PARAMS = np.dtype([
+    ("t_vertical_s", np.float64),  # end of the vertical rise
+    ("t_pitch_s", np.float64),  # end of the pitch-over
+    ("kick_rad", np.float64),  # thrust angle from the local vertical at the end of the pitch-over
+    ("azimuth_rad", np.float64),  # launch azimuth, clockwise from north
+    ("t_end_s", np.float64),  # end of powered flight (cut-off or burnout)
+    ("ref_area_m2", np.float64),  # booster reference area (drag in boost)
+    ("beta_kg_m2", np.float64),  # payload ballistic coefficient after powered flight; inf: no drag
+    ("powered", np.bool_),  # False: a free flight from the initial state
+    ("hold_pitch", np.bool_),  # "hold-pitch" guidance instead of the gravity turn
+], align=True)
 GUIDANCE = ("gravity-turn", "hold-pitch")
 REENTRY_ALT_M = 100e3
 # Integration tolerances: chosen so that a 30-minute ICBM arc in free flight lands within a few
@@ -79,8 +88,8 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
     x, yy, z = y[0], y[1], y[2]
     gx, gy, gz = E.gravity_scalar(x, yy, z, grav)
     out[0], out[1], out[2] = y[3], y[4], y[5]
-    powered = p[P_POWERED] > 0.5 and tphase < p[P_TEND]
-    if not powered and p[P_BETA] >= 1e30:
+    powered = p.powered and tphase < p.t_end_s
+    if not powered and math.isinf(p.beta_kg_m2):
         # Vacuum coast: gravity only (no need for the geodetic altitude).
         out[3], out[4], out[5] = gx, gy, gz
         return
@@ -101,13 +110,13 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
         cl, sl = math.cos(lat), math.sin(lat)
         co, so = math.cos(lon), math.sin(lon)
         ux, uy, uz = cl * co, cl * so, sl
-        if tphase < p[P_TV]:
+        if tphase < p.t_vertical_s:
             dx, dy, dz = ux, uy, uz
-        elif tphase < p[P_TP] or p[P_HOLD] > 0.5:
+        elif tphase < p.t_pitch_s or p.hold_pitch:
             # Pitch-over: tilt toward the azimuth to the kick angle; with hold-pitch guidance
             # the thrust then stays at the kick angle from the local vertical.
-            th = p[P_KICK] * min(1.0, (t - p[P_TV]) / (p[P_TP] - p[P_TV]))
-            caz, saz = math.cos(p[P_AZ]), math.sin(p[P_AZ])
+            th = p.kick_rad * min(1.0, (t - p.t_vertical_s) / (p.t_pitch_s - p.t_vertical_s))
+            caz, saz = math.cos(p.azimuth_rad), math.sin(p.azimuth_rad)
             hx = caz * (-sl * co) + saz * (-so)
             hy = caz * (-sl * so) + saz * co
             hz = caz * cl
@@ -124,12 +133,12 @@ def _deriv(t, tphase, y, out, p, stab, cdv, earth, grav, omega):
             a_snd = E.speed_of_sound_scalar(h)
             mach = vrel / a_snd
             cd = np.interp(mach, MACH_GRID, cdv)
-            k = 0.5 * rho * vrel * cd * p[P_AREF] / m
+            k = 0.5 * rho * vrel * cd * p.ref_area_m2 / m
             ax -= k * vrx
             ay -= k * vry
             az -= k * vrz
-    elif rho > 0.0 and p[P_BETA] < 1e30:
-        k = 0.5 * rho * vrel / p[P_BETA]
+    elif rho > 0.0 and not math.isinf(p.beta_kg_m2):
+        k = 0.5 * rho * vrel / p.beta_kg_m2
         ax -= k * vrx
         ay -= k * vry
         az -= k * vrz
@@ -229,36 +238,33 @@ N_EV = 5
 
 
 @njit(cache=True)
-def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_y, out_ev, out_bo, out_imp, out_apo):
-    """Integrate one trajectory from t = 0; fills samples, events, burnout and impact states."""
-    y = y0.copy()
-    ynew = np.empty(6)
-    ytmp = np.empty(6)
-    k = np.empty((7, 6))
-    tmp = np.empty(6)
-    a_minus = np.empty(3)
-    # Breakpoints: ends of vertical rise, pitch-over, each stage, powered flight.
-    nb = 0
+def _breakpoints(p, stab):
+    """Step boundaries, sorted: ends of the vertical rise, the pitch-over, each stage, powered flight."""
     bps = np.empty(3 + MAX_STAGES)
-    if p[P_POWERED] > 0.5:
-        bps[0] = p[P_TV]
-        bps[1] = p[P_TP]
+    nb = 0
+    if p.powered:
+        bps[0] = p.t_vertical_s
+        bps[1] = p.t_pitch_s
         nb = 2
         for j in range(MAX_STAGES):
-            if stab[j, 1] > stab[j, 0] and stab[j, 1] < p[P_TEND]:
+            if stab[j, 1] > stab[j, 0] and stab[j, 1] < p.t_end_s:
                 bps[nb] = stab[j, 1]
                 nb += 1
-        bps[nb] = p[P_TEND]
+        bps[nb] = p.t_end_s
         nb += 1
     bps[:nb].sort()
-    ib = 0
-    t = 0.0
-    if p[P_POWERED] < 0.5:
-        out_ev[EV_T_END] = 0.0
+    return bps, nb
+
+
+@njit(cache=True)
+def _start(y, a0, p, cap, out_t, out_y, out_ev, out_bo, out_imp, out_apo):
+    """The outputs at t = 0 (acceleration ``a0``): no events yet, the first sample; a free flight's
+    burnout state is its start, and so is its apogee if it starts level or descending. Returns
+    the number of samples stored."""
+    out_ev[EV_T_END] = np.nan if p.powered else 0.0
+    if not p.powered:
         for j in range(6):
             out_bo[j] = y[j]
-    else:
-        out_ev[EV_T_END] = np.nan
     out_ev[EV_T_APO] = np.nan
     out_ev[EV_T_REENTRY] = np.nan
     out_ev[EV_T_IMPACT] = np.nan
@@ -266,118 +272,155 @@ def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_
     for j in range(6):
         out_imp[j] = np.nan
         out_apo[j] = np.nan
-    h = 1.0
-    tphase = t + 1e-9
-    _deriv(t, tphase, y, k[0], p, stab, cdv, earth, grav, omega)
-    n = 0
-    if cap > 0:
-        out_t[0] = 0.0
-        for j in range(6):
-            out_y[0, j] = y[j]
-        for j in range(3):
-            out_y[0, 6 + j] = k[0, 3 + j]
-            out_y[0, 9 + j] = k[0, 3 + j]
-        n = 1
-    alt_prev = E.altitude_scalar(y[0], y[1], y[2], earth)
-    rv_prev = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
-    if p[P_POWERED] < 0.5 and rv_prev <= 0.0:
-        # A free flight that starts level or descending: its highest point is the start.
+    if not p.powered and y[0] * y[3] + y[1] * y[4] + y[2] * y[5] <= 0.0:
         out_ev[EV_T_APO] = 0.0
         for j in range(6):
             out_apo[j] = y[j]
+    if cap == 0:
+        return 0
+    out_t[0] = 0.0
+    for j in range(6):
+        out_y[0, j] = y[j]
+    for j in range(3):
+        out_y[0, 6 + j] = a0[3 + j]
+        out_y[0, 9 + j] = a0[3 + j]
+    return 1
+
+
+@njit(cache=True)
+def _dopri_step(t, h, y, k, ytmp, ynew, fsal_ok, p, stab, cdv, earth, grav, omega):
+    """One Dormand-Prince step of size h from (t, y) into ``ynew`` (stages in k; k[0] reused
+    when ``fsal_ok``); returns the RMS error scaled by ATOL + RTOL |y|."""
+    tphase = t + 0.5 * h
+    if not fsal_ok:
+        _deriv(t, tphase, y, k[0], p, stab, cdv, earth, grav, omega)
+    for s in range(1, 7):
+        for j in range(6):
+            acc = y[j]
+            for q in range(s):
+                acc += h * _A[s, q] * k[q, j]
+            ytmp[j] = acc
+        _deriv(t + _C[s] * h, tphase, ytmp, k[s], p, stab, cdv, earth, grav, omega)
+    for j in range(6):
+        ynew[j] = ytmp[j]
+    err = 0.0
+    for j in range(6):
+        e = 0.0
+        for q in range(7):
+            e += _EC[q] * k[q, j]
+        sc = ATOL + RTOL * max(abs(y[j]), abs(ynew[j]))
+        err += (h * e / sc) ** 2
+    return math.sqrt(err / 6.0)
+
+
+@njit(cache=True)
+def _step_events(t, t_new, y, ynew, k, a_minus, alt_prev, alt_new, rv_prev, rv_new, p, earth, tmp, out_ev, out_imp,
+                 out_apo):
+    """Apogee, reentry and impact on the accepted step [t, t_new], located on its dense output;
+    True at impact (the flight ends)."""
+    if rv_prev > 0.0 and rv_new <= 0.0:
+        # A maximum of |r| (also one in powered flight, e.g. a low-thrust stage that
+        # stalls): keep the highest.
+        ta = _locate(0, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
+        ra = tmp[0] * tmp[0] + tmp[1] * tmp[1] + tmp[2] * tmp[2]
+        rb = out_apo[0] * out_apo[0] + out_apo[1] * out_apo[1] + out_apo[2] * out_apo[2]
+        if np.isnan(out_ev[EV_T_APO]) or ra > rb:
+            out_ev[EV_T_APO] = ta
+            for j in range(6):
+                out_apo[j] = tmp[j]
+    powered_done = (not p.powered) or t_new >= p.t_end_s - 1e-12
+    if powered_done and alt_prev >= REENTRY_ALT_M and alt_new < REENTRY_ALT_M and rv_new < 0.0 \
+            and np.isnan(out_ev[EV_T_REENTRY]):
+        out_ev[EV_T_REENTRY] = _locate(1, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
+    if alt_prev >= 0.0 and alt_new < 0.0 and t_new > 1.0:
+        out_ev[EV_T_IMPACT] = _locate(2, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
+        for j in range(6):
+            out_imp[j] = tmp[j]
+        return True
+    return False
+
+
+@njit(cache=True)
+def _store_sample(n, cap, t_new, ynew, a_minus, out_t, out_y, out_ev):
+    """Append the sample (t, r, v, a before = a after) of an accepted step; flag an overflow."""
+    if cap == 0:
+        return n
+    if n >= cap:
+        out_ev[EV_OVERFLOW] = 1.0
+        return n
+    out_t[n] = t_new
+    for j in range(6):
+        out_y[n, j] = ynew[j]
+    for j in range(3):
+        out_y[n, 9 + j] = a_minus[j]
+        out_y[n, 6 + j] = a_minus[j]
+    return n + 1
+
+
+@njit(cache=True)
+def _cross_breakpoint(t, y, k, n, cap, p, stab, cdv, earth, grav, omega, out_y, out_ev, out_bo):
+    """At a step boundary: the burnout state at the end of powered flight; the right-hand side
+    jumps, so the start-of-step acceleration is re-evaluated in the new regime (no FSAL reuse)
+    and stored as the last sample's acceleration "after", which the next step's dense output uses."""
+    if p.powered and abs(t - p.t_end_s) < 1e-9:
+        out_ev[EV_T_END] = t
+        for j in range(6):
+            out_bo[j] = y[j]
+    _deriv(t, t + 1e-9, y, k[0], p, stab, cdv, earth, grav, omega)
+    if cap > 0 and n - 1 < cap and n > 0:
+        for j in range(3):
+            out_y[n - 1, 6 + j] = k[0, 3 + j]
+
+
+@njit(cache=True)
+def _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, out_t, out_y, out_ev, out_bo, out_imp, out_apo):
+    """Integrate one trajectory (``p``: a ``FLIGHT_PARAMS`` record) from t = 0; fills samples,
+    events, burnout and impact states; returns the number of samples."""
+    y = y0.copy()
+    ynew = np.empty(6)
+    ytmp = np.empty(6)
+    k = np.empty((7, 6))
+    tmp = np.empty(6)
+    a_minus = np.empty(3)
+    bps, nb = _breakpoints(p, stab)
+    ib = 0
+    t = 0.0
+    h = 1.0
+    _deriv(t, t + 1e-9, y, k[0], p, stab, cdv, earth, grav, omega)
+    n = _start(y, k[0], p, cap, out_t, out_y, out_ev, out_bo, out_imp, out_apo)
+    alt_prev = E.altitude_scalar(y[0], y[1], y[2], earth)
+    rv_prev = y[0] * y[3] + y[1] * y[4] + y[2] * y[5]
     fsal_ok = True
     while t < t_max:
         while ib < nb and bps[ib] <= t + 1e-12:
             ib += 1
-        hit_bp = False
-        if ib < nb and t + h >= bps[ib]:
+        hit_bp = ib < nb and t + h >= bps[ib]
+        if hit_bp:
             h = bps[ib] - t
-            hit_bp = True
-        tphase = t + 0.5 * h
-        if not fsal_ok:
-            _deriv(t, tphase, y, k[0], p, stab, cdv, earth, grav, omega)
-        for s in range(1, 7):
-            for j in range(6):
-                acc = y[j]
-                for q in range(s):
-                    acc += h * _A[s, q] * k[q, j]
-                ytmp[j] = acc
-            _deriv(t + _C[s] * h, tphase, ytmp, k[s], p, stab, cdv, earth, grav, omega)
-            if s == 6:
-                for j in range(6):
-                    ynew[j] = ytmp[j]
-        err = 0.0
-        for j in range(6):
-            e = 0.0
-            for q in range(7):
-                e += _EC[q] * k[q, j]
-            sc = ATOL + RTOL * max(abs(y[j]), abs(ynew[j]))
-            err += (h * e / sc) ** 2
-        err = math.sqrt(err / 6.0)
+        err = _dopri_step(t, h, y, k, ytmp, ynew, fsal_ok, p, stab, cdv, earth, grav, omega)
         if err > 1.0:
             h *= max(0.2, 0.9 * err ** -0.2)
             fsal_ok = False
             continue
         t_new = t + h
-        # Accepted: events on [t, t_new].
         alt_new = E.altitude_scalar(ynew[0], ynew[1], ynew[2], earth)
         rv_new = ynew[0] * ynew[3] + ynew[1] * ynew[4] + ynew[2] * ynew[5]
         for j in range(3):
             a_minus[j] = k[6, 3 + j]
-        powered_done = (p[P_POWERED] < 0.5) or t_new >= p[P_TEND] - 1e-12
-        stop = False
-        if rv_prev > 0.0 and rv_new <= 0.0:
-            # A maximum of |r| (also one in powered flight, e.g. a low-thrust stage that
-            # stalls): keep the highest.
-            ta = _locate(0, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
-            ra = tmp[0] * tmp[0] + tmp[1] * tmp[1] + tmp[2] * tmp[2]
-            rb = out_apo[0] * out_apo[0] + out_apo[1] * out_apo[1] + out_apo[2] * out_apo[2]
-            if np.isnan(out_ev[EV_T_APO]) or ra > rb:
-                out_ev[EV_T_APO] = ta
-                for j in range(6):
-                    out_apo[j] = tmp[j]
-        if powered_done:
-            if alt_prev >= REENTRY_ALT_M and alt_new < REENTRY_ALT_M and rv_new < 0.0 and np.isnan(out_ev[EV_T_REENTRY]):
-                out_ev[EV_T_REENTRY] = _locate(1, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
-        if alt_prev >= 0.0 and alt_new < 0.0 and t_new > 1.0:
-            ti = _locate(2, t, t_new, y[:3], y[3:], k[0, 3:], ynew[:3], ynew[3:], a_minus, earth, tmp)
-            out_ev[EV_T_IMPACT] = ti
-            for j in range(6):
-                out_imp[j] = tmp[j]
-            stop = True
-        if cap > 0:
-            if n < cap:
-                out_t[n] = t_new
-                for j in range(6):
-                    out_y[n, j] = ynew[j]
-                for j in range(3):
-                    out_y[n, 9 + j] = a_minus[j]
-                    out_y[n, 6 + j] = a_minus[j]
-                n += 1
-            else:
-                out_ev[EV_OVERFLOW] = 1.0
+        stop = _step_events(t, t_new, y, ynew, k, a_minus, alt_prev, alt_new, rv_prev, rv_new, p, earth, tmp, out_ev,
+                            out_imp, out_apo)
+        n = _store_sample(n, cap, t_new, ynew, a_minus, out_t, out_y, out_ev)
         for j in range(6):
             y[j] = ynew[j]
         t = t_new
         alt_prev = alt_new
         rv_prev = rv_new
         if hit_bp:
-            if p[P_POWERED] > 0.5 and abs(t - p[P_TEND]) < 1e-9:
-                out_ev[EV_T_END] = t
-                for j in range(6):
-                    out_bo[j] = y[j]
-            # The right-hand side jumps at a breakpoint: re-evaluate the start-of-step
-            # acceleration in the new regime (no FSAL reuse) and store it as the sample's
-            # acceleration "after", which the dense output of the next step uses.
-            _deriv(t, t + 1e-9, y, k[0], p, stab, cdv, earth, grav, omega)
-            fsal_ok = True
-            if cap > 0 and n - 1 < cap and n > 0:
-                for j in range(3):
-                    out_y[n - 1, 6 + j] = k[0, 3 + j]
+            _cross_breakpoint(t, y, k, n, cap, p, stab, cdv, earth, grav, omega, out_y, out_ev, out_bo)
         else:
             for j in range(6):
                 k[0, j] = k[6, j]
-            fsal_ok = True
+        fsal_ok = True
         if stop:
             if cap > 0 and n > 0 and n <= cap:
                 # Trim the last sample to the impact point so the dense output ends there.
@@ -410,23 +453,28 @@ def _integrate_serial(y0, params, stabs, cdvs, earth, grav, omega, t_max, cap, o
 
 
 @njit(cache=True)
+def hermite_state(ts, ys, m, t, out):
+    """Dense output (r, v in ECI) of one trajectory (samples ts[:m], ys[:m]) at time t into
+    out (6,); NaN outside the flight."""
+    if m < 2 or not (t >= ts[0] and t <= ts[m - 1]):
+        for j in range(6):
+            out[j] = np.nan
+        return
+    lo, hi = 0, m - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ts[mid] <= t:
+            lo = mid
+        else:
+            hi = mid
+    _hermite(ts[lo], ts[hi], ys[lo, 0:3], ys[lo, 3:6], ys[lo, 6:9], ys[hi, 0:3], ys[hi, 3:6], ys[hi, 9:12], t, out)
+
+
+@njit(cache=True)
 def _eval_one(ts, ys, m, tq, out):
     """Dense output of one trajectory (samples ts[:m], ys[:m]) at times tq (k,) -> out (k, 6)."""
     for q in range(tq.size):
-        t = tq[q]
-        if m < 2 or not (t >= ts[0] and t <= ts[m - 1]):
-            for j in range(6):
-                out[q, j] = np.nan
-            continue
-        lo, hi = 0, m - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if ts[mid] <= t:
-                lo = mid
-            else:
-                hi = mid
-        _hermite(ts[lo], ts[hi], ys[lo, 0:3], ys[lo, 3:6], ys[lo, 6:9], ys[hi, 0:3], ys[hi, 3:6], ys[hi, 9:12], t,
-                 out[q])
+        hermite_state(ts, ys, m, tq[q], out[q])
 
 
 @njit(parallel=True, cache=True)
@@ -453,7 +501,7 @@ SERIAL_MAX_POINTS = 20000
 
 
 def _integrate(*args):
-    """Integrate a packed batch (arguments of ``_integrate_batch``), on one thread if it is small."""
+    """Integrate a batch (the arguments of ``_integrate_batch``), on one thread if it is small."""
     n = args[0].shape[0]
     (_integrate_serial if n <= SERIAL_MAX_TRAJECTORIES else _integrate_batch)(*args)
 
@@ -601,7 +649,7 @@ def _gravity_code(gravity: str | None, earth: int) -> int:
 
 
 def _run(y0, params, stabs, cdvs, lat0, lon0, earth, gravity, rotation, dense, t_max, cap=64) -> Trajectory:
-    """Integrate a packed batch; flights that outgrow the sample buffer are re-run with a larger one."""
+    """Integrate a batch; flights that outgrow the sample buffer are re-run with a larger one."""
     n = y0.shape[0]
     omega = E.OMEGA_EARTH if rotation else 0.0
     grav = _gravity_code(gravity, earth)
@@ -635,6 +683,13 @@ def _run(y0, params, stabs, cdvs, lat0, lon0, earth, gravity, rotation, dense, t
                       earth, rotation)
 
 
+def flight_params(n: int) -> np.ndarray:
+    """n ``FLIGHT_PARAMS`` records of free flights without drag (fields set per use)."""
+    params = np.zeros(n, FLIGHT_PARAMS)
+    params["beta_kg_m2"] = np.inf
+    return params
+
+
 def launch_state(lat_rad, lon_rad, alt_m, earth: int, rotation: bool):
     """ECI state (n, 6) of points at rest on the rotating Earth at t = 0."""
     x, y, z = E.geodetic_to_ecef(lat_rad, lon_rad, alt_m, earth)
@@ -645,7 +700,7 @@ def launch_state(lat_rad, lon_rad, alt_m, earth: int, rotation: bool):
 
 
 def _pack_rockets(rockets, lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s, earth, rotation, guidance):
-    """The packed batch ``fly_rockets`` integrates: (y0, params, stabs, cdvs, lat, lon, earth code)."""
+    """The batch ``fly_rockets`` integrates: (y0, ``FLIGHT_PARAMS`` records, stabs, cdvs, lat, lon, earth code)."""
     ecode = E.earth_code(earth)
     lat, lon, alt, az, kick, tcut = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)).ravel()
                                                          for v in (lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cutoff_s)))
@@ -673,24 +728,21 @@ def _pack_rockets(rockets, lat_rad, lon_rad, alt_m, azimuth_rad, kick_rad, t_cut
     def per_rocket(values):
         return np.array(values, dtype=float)[which]
 
-    params = np.zeros((n, N_PARAMS))
-    params[:, P_TV] = per_rocket([r.rise_s for r in uniq])
-    params[:, P_TP] = params[:, P_TV] + per_rocket([r.pitch_over_s for r in uniq])
-    params[:, P_KICK] = kick
-    params[:, P_AZ] = az
+    params = flight_params(n)
+    params["t_vertical_s"] = per_rocket([r.rise_s for r in uniq])
+    params["t_pitch_s"] = params["t_vertical_s"] + per_rocket([r.pitch_over_s for r in uniq])
+    params["kick_rad"] = kick
+    params["azimuth_rad"] = az
     burn = per_rocket([r.burn_time_s for r in uniq])
-    params[:, P_TEND] = np.minimum(tcut, burn)
-    params[:, P_AREF] = per_rocket([r.reference_area_m2 for r in uniq])
-    params[:, P_BETA] = per_rocket([min(r.payload.beta_kg_m2, 1e31) for r in uniq])
-    params[:, P_POWERED] = 1.0
-    params[:, P_LAT0] = lat
-    params[:, P_LON0] = lon
-    params[:, P_RVMASS] = per_rocket([r.payload.mass_kg for r in uniq])
+    params["t_end_s"] = np.minimum(tcut, burn)
+    params["ref_area_m2"] = per_rocket([r.reference_area_m2 for r in uniq])
+    params["beta_kg_m2"] = per_rocket([r.payload.beta_kg_m2 for r in uniq])
+    params["powered"] = True
     g = np.broadcast_to(np.asarray(guidance, dtype=object), (n,))
     bad = [x for x in set(g.tolist()) if x not in GUIDANCE]
     if bad:
         raise ValueError(f"unknown guidance {bad[0]!r}; use one of {GUIDANCE}")
-    params[:, P_HOLD] = (g == "hold-pitch").astype(float)
+    params["hold_pitch"] = g == "hold-pitch"
     y0 = launch_state(lat, lon, alt, ecode, rotation)
     return y0, params, stabs, cdvs, lat, lon, ecode
 
@@ -719,9 +771,8 @@ def free_flight_states(r_eci, v_eci, beta_kg_m2=np.inf, *, lat_rad=None, lon_rad
     r = np.atleast_2d(np.asarray(r_eci, dtype=float))
     v = np.atleast_2d(np.asarray(v_eci, dtype=float))
     n = r.shape[0]
-    params = np.zeros((n, N_PARAMS))
-    params[:, P_BETA] = np.minimum(np.broadcast_to(np.asarray(beta_kg_m2, dtype=float), (n,)), 1e31)
-    params[:, P_TEND] = 0.0
+    params = flight_params(n)
+    params["beta_kg_m2"] = np.broadcast_to(np.asarray(beta_kg_m2, dtype=float), (n,))
     stabs = np.zeros((n, MAX_STAGES, 6))
     cdvs = np.zeros((n, MACH_GRID.size))
     if lat_rad is None:

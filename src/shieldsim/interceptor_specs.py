@@ -33,29 +33,21 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import catalog
 from .errors import ScenarioError
+from .validate import TAGS, sourced_number
+from .validate import positive as _finite_positive
 from .vehicles import Rocket, ReentryVehicle, Stage
 
-TAGS = ("V", "R", "C", "D", "N")
-SOURCED_KEYS = frozenset({"value", "low", "high", "source", "tag"})
 STAGE_KEYS = ("gross_mass_kg", "propellant_mass_kg", "isp_vac_s", "isp_sl_s", "burn_time_s", "diameter_m",
               "extra_inert_kg")
 KILL_VEHICLE_KEYS = ("mass_kg", "divert_delta_v_m_s", "min_intercept_alt_km", "max_intercept_alt_km",
                      "seeker_acquisition_km", "max_closing_speed_km_s", "min_closing_speed_km_s")
 ENTRY_KEYS = frozenset({"name", "kind", "title", "stages", "kill_vehicle", "published_burnout_speed_km_s",
                         "published_burnout_time_s", "vertical_rise_s", "pitch_over_s", "notes"})
-
-
-def _finite_positive(field: str, value: Any, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(field, f"must be a finite number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ScenarioError(field, f"must be {'non-negative' if allow_zero else 'positive'}, got {value}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -208,26 +200,7 @@ class Interceptor:
 
 def _number(field: str, raw: Any) -> float:
     """The value of a catalog number: a plain number or ``{value, low, high, source, tag}``."""
-    if isinstance(raw, Mapping):
-        unknown = set(raw) - SOURCED_KEYS
-        if unknown:
-            raise ScenarioError(field, f"unknown keys {sorted(unknown)}; expected {sorted(SOURCED_KEYS)}")
-        if "value" not in raw:
-            raise ScenarioError(field, "a sourced number needs a value")
-        if "tag" in raw and raw["tag"] not in TAGS:
-            raise ScenarioError(f"{field}.tag", f"must be one of {', '.join(TAGS)}, got {raw['tag']!r}")
-        value = raw["value"]
-        for bound in ("low", "high"):
-            if bound in raw and (isinstance(raw[bound], bool) or not isinstance(raw[bound], (int, float))):
-                raise ScenarioError(f"{field}.{bound}", f"must be a number, got {raw[bound]!r}")
-        ordered = not isinstance(value, (int, float)) or raw.get("low", value) <= value <= raw.get("high", value)
-        if not ordered:
-            raise ScenarioError(field, f"needs low <= value <= high, got {raw.get('low')}, {value}, {raw.get('high')}")
-    else:
-        value = raw
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(field, f"must be a finite number, got {value!r}")
-    return float(value)
+    return sourced_number(field, raw, require_source=False)
 
 
 def _stage(field: str, raw: Any) -> Stage:
@@ -319,21 +292,13 @@ def interceptor_from_catalog(entry: Mapping[str, Any]) -> Interceptor:
         raise ScenarioError(f"{name}.{err.field}", err.reason) from None
 
 
-def interceptor_catalog_path() -> Path:
-    """Path of the packaged interceptor catalog."""
-    return Path(str(resources.files("shieldsim") / "catalog" / "interceptors.yaml"))
-
-
 def load_interceptor_entries(path: str | Path | None = None) -> list[dict[str, Any]]:
-    """The raw entries (parsed YAML) of an interceptor catalog, the packaged one by default."""
-    import yaml
-
-    text = Path(path or interceptor_catalog_path()).read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    entries = yaml.load(text, Loader=loader)
-    if not isinstance(entries, list):
-        raise ScenarioError("catalog", "an interceptor catalog is a YAML list of entries")
-    return entries
+    """The raw entries of an interceptor catalog: the packaged catalog's interceptors by
+    default, or those of the catalog directory holding the file ``path`` (read and validated
+    by ``shieldsim.catalog``, the one catalog reader)."""
+    if path is None:
+        return catalog.entries("interceptor")
+    return [e for e in catalog.load_directory(Path(path).parent) if e["kind"] == "interceptor"]
 
 
 def catalog_interceptor(name: str, path: str | Path | None = None) -> Interceptor:

@@ -86,27 +86,28 @@ class FlyoutTable:
 
 
 @njit(cache=True)
-def _lookup_one(T, VD, VU, na, dd, dh, az, d, h, q, out_t, out_vd, out_vu):
+def lookup_point(T, VD, VU, na, dd, dh, az, d, h):
+    """(time s, v_down, v_up) of one point (``FlyoutTable.lookup``'s interpolation): trilinear
+    in (azimuth, downrange, altitude); (inf, NaN, NaN) outside the grid or next to an
+    unreachable node."""
     nd, nh = T.shape[1], T.shape[2]
-    a = (az[q] % (2 * math.pi)) / (2 * math.pi) * na
+    a = (az % (2 * math.pi)) / (2 * math.pi) * na
     ia0 = int(math.floor(a)) % na
     ia1 = (ia0 + 1) % na
     wa = a - math.floor(a)
-    x = d[q] / dd
-    y = h[q] / dh
+    x = d / dd
+    y = h / dh
+    if not np.isfinite(x) or not np.isfinite(y):
+        return np.inf, np.nan, np.nan
     i0 = int(math.floor(x))
     j0 = int(math.floor(y))
-    if i0 < 0 or j0 < 0 or i0 + 1 >= nd or j0 + 1 >= nh or not np.isfinite(x) or not np.isfinite(y):
-        out_t[q] = np.inf
-        out_vd[q] = np.nan
-        out_vu[q] = np.nan
-        return
+    if i0 < 0 or j0 < 0 or i0 + 1 >= nd or j0 + 1 >= nh:
+        return np.inf, np.nan, np.nan
     wx = x - i0
     wy = y - j0
     st = 0.0
     sd = 0.0
     su = 0.0
-    ok = True
     for ia, wa_ in ((ia0, 1.0 - wa), (ia1, wa)):
         for di, wx_ in ((0, 1.0 - wx), (1, wx)):
             for dj, wy_ in ((0, 1.0 - wy), (1, wy)):
@@ -114,19 +115,17 @@ def _lookup_one(T, VD, VU, na, dd, dh, az, d, h, q, out_t, out_vd, out_vu):
                 v = T[ia, i0 + di, j0 + dj]
                 if not np.isfinite(v):
                     if w > 0.0:
-                        ok = False
+                        return np.inf, np.nan, np.nan
                     continue
                 st += w * v
                 sd += w * VD[ia, i0 + di, j0 + dj]
                 su += w * VU[ia, i0 + di, j0 + dj]
-    if ok:
-        out_t[q] = st
-        out_vd[q] = sd
-        out_vu[q] = su
-    else:
-        out_t[q] = np.inf
-        out_vd[q] = np.nan
-        out_vu[q] = np.nan
+    return st, sd, su
+
+
+@njit(cache=True)
+def _lookup_one(T, VD, VU, na, dd, dh, az, d, h, q, out_t, out_vd, out_vu):
+    out_t[q], out_vd[q], out_vu[q] = lookup_point(T, VD, VU, na, dd, dh, az[q], d[q], h[q])
 
 
 @njit(parallel=True, cache=True)
@@ -182,7 +181,7 @@ def _crossings(t, dn, h, vd, vu, hgrid, out_t, out_d, out_vd, out_vu):
 
 
 @njit(cache=True)
-def _fan_point_velocity(st, c, s, omega, lat, lon, cos_slat, sin_slat):
+def _fan_point_velocity(st, c, s, omega, lat, lon, slat):
     """(v_down, v_up, cos(lat)) at one point: ``Trajectory.velocity_ecef`` then
     ``_local_components``, the same operations in the same order (site at longitude 0), so the
     same bits."""
@@ -195,10 +194,7 @@ def _fan_point_velocity(st, c, s, omega, lat, lon, cos_slat, sin_slat):
     sl, cl, so, co = math.sin(lat), math.cos(lat), math.sin(lon), math.cos(lon)
     n0, n1, n2 = (-sl) * co, (-sl) * so, cl
     vu = ve0 * (cl * co) + ve1 * (cl * so) + ve2 * sl
-    # dl = 0 - lon: sin and cos are odd and even to the bit, so they are -so and co (but for lon = +0).
-    dl = 0.0 - lon
-    sd = math.sin(dl) if lon == 0.0 else -so
-    back = math.atan2(sd * cos_slat, cl * sin_slat - sl * cos_slat * co)
+    back = E.initial_bearing(lat, lon, slat, 0.0)
     away = back + math.pi
     ca, sa = math.cos(away), math.sin(away)
     vd = ve0 * (ca * n0 + sa * (-so)) + ve1 * (ca * n1 + sa * co) + ve2 * (ca * n2 + sa * 0.0)
@@ -263,20 +259,9 @@ def _fan_exact(q, xq, yq, zq, earth, hv, he, latq, lonq):
 
 
 @njit(cache=True)
-def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, slat, cos_slat, sin_slat,
-             ct, cd, cvd, cvu, ev, bo):
-    """Fly one fan trajectory and write its altitude crossings (``_crossings`` of its 1 s resampling).
-
-    The dense output is evaluated at the grid times ``ts`` with the operations of
-    ``Trajectory.geodetic``, ``site_relative`` and ``_local_components``, in the same order
-    (the rotation's cos/sin come from numpy), so the same bits, one trajectory at a time:
-    nothing (fan x grid) is stored. Every grid point gets a cheap bracket of its altitude
-    (``_radial_altitude``); the exact altitude is computed where a level may lie between two
-    neighbouring points or the point may be the highest, downrange and the velocity
-    components where a crossing interpolates them, and downrange where it may be the
-    trajectory's largest. Returns (largest downrange, largest altitude) at the grid times (NaN
-    if none), which size the table's grid.
-    """
+def _fly_fan_member(y0, p, stab, cdv, earth, grav, omega, t_max, ev, bo):
+    """One fan trajectory with dense output: (sample times, samples, count), the buffer grown
+    until it holds the whole flight."""
     imp = np.empty(6)
     apo_s = np.empty(6)
     cap = 256
@@ -285,40 +270,26 @@ def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, s
         by = np.empty((cap, 12))
         m = _integrate_one(y0, p, stab, cdv, earth, grav, omega, t_max, cap, bt, by, ev, bo, imp, apo_s)
         if ev[EV_OVERFLOW] == 0.0:
-            break
+            return bt, by, m
         cap *= 4
-    nq = ts.size
-    nh = hgrid.size
-    for j in range(nh):
-        for sh in range(2):
-            ct[sh, j] = np.nan
-            cd[sh, j] = np.nan
-            cvd[sh, j] = np.nan
-            cvu[sh, j] = np.nan
-    if m < 2:
-        return np.nan, np.nan
+
+
+@njit(cache=True)
+def _fan_grid_points(bt, by, m, ts, cth, sth, earth, cos_slat, sin_slat, loq, latq, lonq, xq, yq, zq, hv, he, pq):
+    """Pass 1 over the grid times inside the flight (a prefix of the grid, as ts[0] = 0 is the
+    launch): the sample interval (``loq``), the position in ECEF, an altitude bracket (hv +- he;
+    exact where he == 0) and the cosine of the geocentric angle from the site's normal (``pq``).
+    Returns (points inside the flight, smallest cosine)."""
     # The sample interval of each grid time, as the binary search of ``_eval_batch`` finds it
     # (the largest lo <= m - 2 with bt[lo] <= t): walked forward when the times are sorted.
     walk = True
     for j in range(1, m):
         if bt[j] < bt[j - 1]:
             walk = False
-    # Pass 1: every grid time inside the flight (a prefix of the grid, as ts[0] = 0 is the
-    # launch): the position in ECEF, an altitude bracket, and the cosine of the geocentric
-    # angle from the site's normal.
-    loq = np.empty(nq, dtype=np.int64)
-    latq = np.empty(nq)
-    lonq = np.empty(nq)
-    xq = np.empty(nq)
-    yq = np.empty(nq)
-    zq = np.empty(nq)
-    hv = np.empty(nq)  # altitude: exact where he == 0, else the radial one
-    he = np.empty(nq)  # its error bound
-    pq = np.empty(nq)
     nv = 0
     pmin = 2.0
     lo = 0
-    for q in range(nq):
+    for q in range(ts.size):
         t = ts[q]
         if not (t >= bt[0] and t <= bt[m - 1]):
             break
@@ -356,15 +327,12 @@ def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, s
         pq[q] = pc
         if pc < pmin:
             pmin = pc
-    if nv == 0:
-        return np.nan, np.nan
-    dq = np.empty(nv)
-    vdq = np.empty(nv)
-    vuq = np.empty(nv)
-    st = np.empty(6)
-    has_d = np.zeros(nv, dtype=np.bool_)
-    has_v = np.zeros(nv, dtype=np.bool_)
-    # The highest grid point (the first, on ties): exact altitudes wherever the bracket allows it.
+    return nv, pmin
+
+
+@njit(cache=True)
+def _fan_apogee(nv, xq, yq, zq, earth, hv, he, latq, lonq):
+    """The highest grid point (the first, on ties): exact altitudes wherever the bracket allows it."""
     low = -np.inf
     for q in range(nv):
         if hv[q] - he[q] > low:
@@ -375,7 +343,12 @@ def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, s
             _fan_exact(q, xq, yq, zq, earth, hv, he, latq, lonq)
             if apo < 0 or hv[q] > hv[apo]:
                 apo = q
-    # The farthest grid point, among those the geocentric angle cannot rule out.
+    return apo
+
+
+@njit(cache=True)
+def _fan_farthest(nv, pq, pmin, xq, yq, zq, earth, hv, he, latq, lonq, slat, cos_slat, dq, has_d):
+    """The largest downrange at the grid points, among those the geocentric angle cannot rule out."""
     dmax = np.nan
     amax = math.acos(max(-1.0, min(1.0, pmin)))
     thr = math.cos(max(0.0, amax - 2.0 * _NORMAL_TILT_RAD - 1e-9)) + 1e-12
@@ -386,40 +359,79 @@ def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, s
             has_d[q] = True
             if not dq[q] <= dmax:
                 dmax = dq[q]
+    return dmax
+
+
+@njit(cache=True)
+def _fan_velocity_at(q, bt, by, loq, ts, cth, sth, omega, latq, lonq, slat, cos_slat, dq, vdq, vuq, has_d, has_v,
+                     st):
+    """Velocity components (and downrange, if missing) at grid point q, once (``st``: scratch)."""
+    if has_v[q]:
+        return
+    lo = loq[q]
+    _hermite(bt[lo], bt[lo + 1], by[lo, 0:3], by[lo, 3:6], by[lo, 6:9], by[lo + 1, 0:3], by[lo + 1, 3:6],
+             by[lo + 1, 9:12], ts[q], st)
+    vdq[q], vuq[q], cl = _fan_point_velocity(st, cth[q], sth[q], omega, latq[q], lonq[q], slat)
+    has_v[q] = True
+    if not has_d[q]:
+        dq[q] = _fan_downrange(latq[q], lonq[q], cl, slat, cos_slat)
+        has_d[q] = True
+
+
+@njit(cache=True)
+def _fan_one(y0, p, stab, cdv, earth, grav, omega, t_max, ts, cth, sth, hgrid, slat, cos_slat, sin_slat,
+             ct, cd, cvd, cvu, ev, bo):
+    """Fly one fan trajectory and write its altitude crossings (``_crossings`` of its 1 s resampling).
+
+    The dense output is evaluated at the grid times ``ts`` with the operations of
+    ``Trajectory.geodetic``, ``site_relative`` and ``_local_components``, in the same order
+    (the rotation's cos/sin come from numpy), so the same bits, one trajectory at a time:
+    nothing (fan x grid) is stored. Every grid point gets a cheap bracket of its altitude
+    (``_radial_altitude``); the exact altitude is computed where a level may lie between two
+    neighbouring points or the point may be the highest, downrange and the velocity
+    components where a crossing interpolates them, and downrange where it may be the
+    trajectory's largest. Returns (largest downrange, largest altitude) at the grid times (NaN
+    if none), which size the table's grid.
+    """
+    bt, by, m = _fly_fan_member(y0, p, stab, cdv, earth, grav, omega, t_max, ev, bo)
+    nq, nh = ts.size, hgrid.size
+    for arr in (ct, cd, cvd, cvu):
+        arr[:, :] = np.nan
+    if m < 2:
+        return np.nan, np.nan
+    loq = np.empty(nq, dtype=np.int64)
+    latq, lonq, xq, yq, zq = np.empty(nq), np.empty(nq), np.empty(nq), np.empty(nq), np.empty(nq)
+    hv = np.empty(nq)  # altitude: exact where he == 0, else the radial one
+    he = np.empty(nq)  # its error bound
+    pq = np.empty(nq)
+    nv, pmin = _fan_grid_points(bt, by, m, ts, cth, sth, earth, cos_slat, sin_slat, loq, latq, lonq, xq, yq, zq, hv,
+                                he, pq)
+    if nv == 0:
+        return np.nan, np.nan
+    dq, vdq, vuq = np.empty(nv), np.empty(nv), np.empty(nv)
+    st = np.empty(6)
+    has_d = np.zeros(nv, dtype=np.bool_)
+    has_v = np.zeros(nv, dtype=np.bool_)
+    apo = _fan_apogee(nv, xq, yq, zq, earth, hv, he, latq, lonq)
+    dmax = _fan_farthest(nv, pq, pmin, xq, yq, zq, earth, hv, he, latq, lonq, slat, cos_slat, dq, has_d)
     # Crossings. Sheet 0: the first rising grid interval up to the highest point that spans each
     # level; sheet 1: the first falling one after it (the loops of ``_crossings``, turned inside
     # out). An interval whose altitude brackets hold no level holds none exactly either.
     for i in range(1, nv):
-        lo_b = min(hv[i - 1] - he[i - 1], hv[i] - he[i])
-        j = _level_from(hgrid, lo_b)
+        j = _level_from(hgrid, min(hv[i - 1] - he[i - 1], hv[i] - he[i]))
         if j >= nh or hgrid[j] > max(hv[i - 1] + he[i - 1], hv[i] + he[i]):
             continue
         _fan_exact(i - 1, xq, yq, zq, earth, hv, he, latq, lonq)
         _fan_exact(i, xq, yq, zq, earth, hv, he, latq, lonq)
         h0, h1 = hv[i - 1], hv[i]
-        if i <= apo:
-            if not h1 > h0:
-                continue
-            sh, j = 0, _level_from(hgrid, h0)
-            top = h1
-        else:
-            if not h1 < h0:
-                continue
-            sh, j = 1, _level_from(hgrid, h1)
-            top = h0
+        if (i <= apo and not h1 > h0) or (i > apo and not h1 < h0):
+            continue
+        sh, j, top = (0, _level_from(hgrid, h0), h1) if i <= apo else (1, _level_from(hgrid, h1), h0)
         while j < nh and hgrid[j] <= top:
             if np.isnan(ct[sh, j]):
                 for q in (i - 1, i):
-                    if not has_v[q]:
-                        lo = loq[q]
-                        _hermite(bt[lo], bt[lo + 1], by[lo, 0:3], by[lo, 3:6], by[lo, 6:9], by[lo + 1, 0:3],
-                                 by[lo + 1, 3:6], by[lo + 1, 9:12], ts[q], st)
-                        vdq[q], vuq[q], cl = _fan_point_velocity(st, cth[q], sth[q], omega, latq[q], lonq[q],
-                                                                 cos_slat, sin_slat)
-                        has_v[q] = True
-                        if not has_d[q]:
-                            dq[q] = _fan_downrange(latq[q], lonq[q], cl, slat, cos_slat)
-                            has_d[q] = True
+                    _fan_velocity_at(q, bt, by, loq, ts, cth, sth, omega, latq, lonq, slat, cos_slat, dq, vdq, vuq,
+                                     has_d, has_v, st)
                 hj = hgrid[j]
                 w = (hj - h0) / (h1 - h0) if sh == 0 else (h0 - hj) / (h0 - h1)
                 ct[sh, j] = ts[i - 1] + w * (ts[i] - ts[i - 1])
@@ -529,10 +541,7 @@ def _fan_table(y0, params, stabs, cdvs, earth, grav, omega, t_max, ts, cth, sth,
 def site_relative(site_lat_rad, site_lon_rad, lat_rad, lon_rad):
     """(downrange m, azimuth rad) of points from a site, on the sphere of radius R_REF."""
     ang = E.central_angle(site_lat_rad, site_lon_rad, lat_rad, lon_rad)
-    dl = lon_rad - site_lon_rad
-    az = np.arctan2(np.sin(dl) * np.cos(lat_rad),
-                    np.cos(site_lat_rad) * np.sin(lat_rad) - np.sin(site_lat_rad) * np.cos(lat_rad) * np.cos(dl))
-    return ang * R_REF, np.mod(az, 2 * np.pi)
+    return ang * R_REF, np.mod(E.initial_bearing(site_lat_rad, site_lon_rad, lat_rad, lon_rad), 2 * np.pi)
 
 
 def _local_components(lat, lon, v_ecef, site_lat, site_lon):
@@ -540,10 +549,7 @@ def _local_components(lat, lon, v_ecef, site_lat, site_lon):
     east, north, up = E.enu_basis(lat, lon)
     vu = np.sum(v_ecef * up, axis=-1)
     # Horizontal unit vector pointing away from the site: the back-azimuth + 180 deg.
-    dl = site_lon - lon
-    back = np.arctan2(np.sin(dl) * np.cos(site_lat),
-                      np.cos(lat) * np.sin(site_lat) - np.sin(lat) * np.cos(site_lat) * np.cos(dl))
-    away = back + np.pi
+    away = E.initial_bearing(lat, lon, site_lat, site_lon) + np.pi
     hdir = np.cos(away)[..., None] * north + np.sin(away)[..., None] * east
     vd = np.sum(v_ecef * hdir, axis=-1)
     return vd, vu
@@ -641,13 +647,15 @@ def save_table(path: Path, key: str, table: FlyoutTable) -> bool:
     from .io import atomic_write_bytes
 
     buf = _io.BytesIO()
-    np.savez(buf, key=np.array(key), az=table.az_rad, d=table.d_m, h=table.h_m, t=table.t_s, vd=table.v_down,
-             vu=table.v_up, tb=table.burnout_time_s, vb=table.burnout_speed_m_s, tmax=table.t_max_s)
+    arrays = {n: np.asarray(v) for n, v in zip(_TABLE_FIELDS, (
+        table.az_rad, table.d_m, table.h_m, table.t_s, table.v_down, table.v_up, table.burnout_time_s,
+        table.burnout_speed_m_s, table.t_max_s))}
+    np.savez(buf, key=np.array(key), **arrays, sum=np.array(_cache.checksum(arrays)))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, buf.getvalue())
-    except OSError as exc:
-        _cache.warn(f"fly-out table not cached: cannot write {path} ({exc.strerror or exc})")
+    except OSError as exc:  # unwritable or full: one warning per folder, the command goes on
+        _cache.cache_write_failed(path.parent, exc, "fly-out table")
         return False
     return True
 
@@ -656,21 +664,26 @@ def load_table(path: Path, key: str) -> FlyoutTable | None:
     """The cached table at ``path`` if it is complete and carries ``key``; else None (with a warning).
 
     A zip member's CRC-32 catches truncation and corruption; the stored key catches a file
-    written by other code or for another booster; the shapes catch a torn table.
+    written by other code or for another booster; the stored checksum (``cache.checksum``) and
+    ``cache.check_flyout_arrays`` (shapes, finite grids and values) catch a torn or altered table.
     """
-    if not path.exists():
+    try:
+        if not path.is_file():
+            return None
+    except OSError:  # an unreadable cache folder: no table from it
         return None
     try:
         with np.load(path, allow_pickle=False) as z:
-            if set(z.files) != {"key", *_TABLE_FIELDS}:
+            if set(z.files) != {"key", "sum", *_TABLE_FIELDS}:
                 raise ValueError(f"fields {sorted(z.files)}")
             if str(z["key"]) != key:
                 raise ValueError("key does not match (another code version or booster)")
-            az, d, h, t, vd, vu = (z[n] for n in ("az", "d", "h", "t", "vd", "vu"))
-            shape = (az.size, d.size, h.size)
-            if not (t.shape == vd.shape == vu.shape == shape):
-                raise ValueError(f"table shapes {t.shape}, {vd.shape}, {vu.shape} for grid {shape}")
-            return FlyoutTable(az, d, h, t, vd, vu, float(z["tb"]), float(z["vb"]), float(z["tmax"]))
+            arrays = {n: z[n] for n in _TABLE_FIELDS}
+            if str(z["sum"]) != _cache.checksum(arrays):
+                raise ValueError("checksum does not match the arrays")
+            _cache.check_flyout_arrays(arrays)
+            az, d, h, t, vd, vu = (arrays[n] for n in ("az", "d", "h", "t", "vd", "vu"))
+            return FlyoutTable(az, d, h, t, vd, vu, float(arrays["tb"]), float(arrays["vb"]), float(arrays["tmax"]))
     except Exception as exc:  # any unreadable file is rebuilt, never trusted
         _cache.warn(f"fly-out table cache {path.name} is unusable ({type(exc).__name__}: {exc}); rebuilding it")
         return None

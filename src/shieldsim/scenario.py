@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
+import re
 import typing
 from collections.abc import Iterable
 from importlib import resources
@@ -27,20 +29,61 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from . import catalog
 from .catalog import Site
 from .errors import ScenarioError
-from .vehicles import Rocket
+from .vehicles import TRAJECTORIES, Rocket
 
 SCENARIO_VERSION = 1
-TRAJECTORIES = ("minimum-energy", "lofted", "depressed", "max-range-kick")
 DEFAULT_SEED = 2007
 
-NonNegativeSeconds = Annotated[float, Field(strict=True, ge=0.0, allow_inf_nan=False)]
+#: Durations (launch times, delays) are at most a day: an input bound, not physics (flights last
+#: under an hour, DESIGN.md), so that no sum of them overflows or sizes a grid beyond memory.
+MAX_SECONDS = 86_400.0
+NonNegativeSeconds = Annotated[float, Field(strict=True, ge=0.0, le=MAX_SECONDS, allow_inf_nan=False)]
 Seed = Annotated[int, Field(strict=True, ge=0)]
 
 
+class _Word:
+    """A text given where a field takes no text (a number, a boolean): it fails that field's
+    validation as the text it is, so ``"1_000"``, ``"1e3"`` or ``"yes"`` in quotes (or a YAML 1.1
+    form like ``1:30``) is refused, never parsed by pydantic's lax rules."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+
+def _accepts_text(annotation) -> bool:
+    """Whether a field of this annotation takes a string (str, a Literal of strings, a model)."""
+    if annotation is str or annotation is Any:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    if typing.get_origin(annotation) is Literal:
+        return any(isinstance(a, str) for a in typing.get_args(annotation))
+    return any(_accepts_text(a) for a in typing.get_args(annotation) if not isinstance(a, (int, float)))
+
+
 class Section(BaseModel):
-    """Base of every scenario model: frozen, and unknown keys are errors."""
+    """Base of every scenario model: frozen, unknown keys are errors, and a field that takes a
+    number or a boolean refuses text (YAML 1.2 reads ``010`` as ten and ``yes`` as text)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_text_for_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = None
+        for key, value in data.items():
+            if not isinstance(value, str):
+                continue
+            field = next((f for n, f in cls.model_fields.items() if key in (n, f.alias)), None)
+            if field is not None and not _accepts_text(field.annotation):
+                out = out if out is not None else dict(data)
+                out[key] = _Word(value)
+        return data if out is None else out
 
 
 def _catalog_check(check, *args):
@@ -57,9 +100,37 @@ def _missile_name(v: str) -> str:
     return v
 
 
+#: A scenario's places stand on the ground: at most this far above the ellipsoid, km (the
+#: highest land is 8.8 km; the bound of ``sensors.Radar``'s site).
+MAX_PLACE_ALT_KM = 10.0
+
+
 def _place(v: str) -> str:
-    _catalog_check(catalog.parse_place, v, "place")
+    site = _catalog_check(catalog.parse_place, v, "place")
+    if site.alt_km > MAX_PLACE_ALT_KM:
+        raise ValueError(f"a place stands on the ground: at most {MAX_PLACE_ALT_KM:g} km above the ellipsoid, "
+                         f"got alt_km {site.alt_km:.6g}")
     return v
+
+
+_BAD_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(v: str, one_line: bool) -> str:
+    """Text that goes into reports, KML and CZML as it is: no control characters (nor line
+    breaks, for names) and no ``]]>`` (it would end an XML CDATA section)."""
+    bad = _BAD_TEXT.search(v) or (one_line and re.search("[\t\n\r\u2028\u2029]", v))
+    if bad:
+        raise ValueError(f"contains the control character {bad.group()!r} at position {bad.start()}")
+    if "]]>" in v:
+        raise ValueError("contains ']]>', which ends an XML section in the KML and report outputs")
+    return v
+
+
+#: A name (of the scenario, a threat, a battery): one line of at most 80 characters.
+Name = Annotated[str, Field(min_length=1, max_length=80), AfterValidator(lambda v: _text(v, True))]
+Title = Annotated[str, Field(max_length=200), AfterValidator(lambda v: _text(v, True))]
+Text = Annotated[str, Field(max_length=10_000), AfterValidator(lambda v: _text(v, False))]
 
 
 def _plain_names(v: Any, key: str) -> Any:
@@ -76,7 +147,7 @@ Place = Annotated[str, AfterValidator(_place)]
 class Threat(Section):
     """One attacking missile: what it is, where it flies from and to, and when."""
 
-    name: str = Field(min_length=1, max_length=80, description="id of the threat in outputs")
+    name: Name = Field(description="id of the threat in outputs")
     missile: MissileName = Field(description="catalog missile name")
     from_: Place = Field(alias="from", description="launch place: catalog site name or 'LAT,LON[,ALT_KM]'")
     to: Place = Field(description="aim point: catalog site name or 'LAT,LON[,ALT_KM]'")
@@ -115,6 +186,13 @@ _INFRARED_SETTINGS: dict[str, tuple[float, float | None, bool]] = {
     "launch_time_sigma_s": (0.0, None, False), "launch_point_sigma_km": (0.0, None, False),
     "heading_sigma_deg": (0.0, None, False),
 }
+#: Upper bounds where the sensor models leave none: input bounds (not physics), far beyond any
+#: catalog value, so that no setting overflows the arithmetic (1e308 km) or sizes an array
+#: beyond memory: ranges up to 100,000 km, RCS up to 10^6 m², times up to a day.
+_SETTING_INPUT_MAX = {"reference_range_km": 1e5, "reference_rcs_m2": 1e6, "min_range_km": 1e5,
+                      "update_interval_s": 3600.0, "range_noise_m": 1e6, "angle_noise_mrad": 1000.0,
+                      "report_latency_s": 86400.0, "min_dwell_s": 86400.0, "launch_time_sigma_s": 86400.0,
+                      "launch_point_sigma_km": 1000.0, "heading_sigma_deg": 360.0}
 SENSOR_SETTINGS = {**_RADAR_SETTINGS, **_INFRARED_SETTINGS}
 SETTING_WORDS = ("low", "value", "high")
 SensorSetting = float | Literal["low", "value", "high"] | None
@@ -152,6 +230,8 @@ def _sensor_setting(v: Any, info) -> Any:
     if v < lo or (open_lo and v == lo) or (hi is not None and v > hi):
         span = f"{'(' if open_lo else '['}{lo:g}, {hi:g}]" if hi is not None else f"{'>' if open_lo else '>='} {lo:g}"
         raise ValueError(f"must be {'in ' if hi is not None else ''}{span}, got {v:g}")
+    if v > _SETTING_INPUT_MAX.get(key, math.inf):
+        raise ValueError(f"must be at most {_SETTING_INPUT_MAX[key]:g} (an input bound), got {v:g}")
     return v
 
 
@@ -171,7 +251,8 @@ class SensorRef(Section):
     variant: Literal["value", "low", "high"] = Field(
         "value", description="value, or the less (low) / more (high) capable end of every published span")
     enabled: bool = Field(True, description="false: the sensor is left out of the defence")
-    note: str = Field("", max_length=500, description="free text: why the sensor is there, what is assumed")
+    note: Annotated[str, Field(max_length=500), AfterValidator(lambda v: _text(v, False))] = Field(
+        "", description="free text: why the sensor is there, what is assumed")
     reference_range_km: SensorSetting = Field(None, description="radar: detection range at reference_rcs_m2, km")
     reference_rcs_m2: SensorSetting = Field(None, description="radar: RCS at which reference_range_km holds, m²")
     azimuth_min_deg: SensorSetting = Field(None, description="radar: field of regard from this azimuth, deg")
@@ -238,7 +319,7 @@ class SensorRef(Section):
 class BatterySpec(Section):
     """An interceptor battery: where, which interceptor, how many."""
 
-    name: str = Field(min_length=1, description="id of the battery in outputs")
+    name: Name = Field(description="id of the battery in outputs")
     site: Place = Field(description="catalog site name or 'LAT,LON[,ALT_KM]'")
     interceptor: str = Field(description="catalog interceptor name (shieldsim catalog --kind interceptor)")
     inventory: Annotated[int, Field(strict=True, ge=0, le=10000)] = Field(description="interceptors in the battery")
@@ -330,7 +411,8 @@ class ReachSpec(Section):
     missile: MissileName = Field("ss-27", description="catalog missile flown from each base")
     launches: tuple[Place, ...] = Field((), description="launch bases (empty: every catalog Russian ICBM base)")
     targets: tuple[Place, ...] = Field((), description="targets (empty: every catalog US city)")
-    speeds_km_s: tuple[Annotated[float, Field(gt=0.5, le=15.0)], ...] = Field(
+    speeds_km_s: Annotated[tuple[Annotated[float, Field(gt=0.5, le=15.0, allow_inf_nan=False)], ...],
+                           Field(min_length=1, max_length=50)] = Field(
         (4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0), description="interceptor burnout speeds scanned for the minimum speed, km/s")
 
 
@@ -341,7 +423,8 @@ class RaidSpec(Section):
     max_size: Annotated[int, Field(strict=True, ge=1, le=200)] = Field(20, description="largest raid size")
     headline_size: Annotated[int, Field(strict=True, ge=1, le=200)] = Field(
         5, description="raid size of the compare/sweep headline figures")
-    decoys: tuple[Annotated[int, Field(ge=0, le=100)], ...] = Field((0, 4), description="decoys per warhead, one curve each")
+    decoys: Annotated[tuple[Annotated[int, Field(strict=True, ge=0, le=100)], ...], Field(min_length=1, max_length=10)] = Field(
+        (0, 4), description="decoys per warhead, one curve each (1 to 10 curves)")
     trials: Annotated[int, Field(strict=True, ge=100, le=10_000_000)] = Field(20000, description="Monte Carlo trials per point")
 
 
@@ -361,19 +444,29 @@ class AnalysisSpec(Section):
                     "'What you would have to believe' (empty: none; `shieldsim sensitivity` moves them all)")
 
 
+class ReportWords(Section):
+    """The scenario's own words in its report (the generic report builder has none of its own)."""
+
+    context: Text = Field("", description="a paragraph shown first in the report's summary: the scenario's "
+                                           "background, e.g. the dispute it revisits")
+    speed_band: Title = Field("published estimates", description="what the shaded band of published interceptor "
+                                                                  "burnout speeds on the reach chart is called")
+
+
 class Scenario(Section):
     """A whole scenario file (version 1)."""
 
     version: Literal[1] = Field(description="scenario file format version")
-    name: str = Field(min_length=1, description="short id of the scenario")
-    title: str = Field("", description="one-line human title")
-    description: str = Field("", description="free text")
+    name: Name = Field(description="short id of the scenario")
+    title: Title = Field("", description="one-line human title")
+    description: Text = Field("", description="free text")
     seed: Seed = Field(DEFAULT_SEED, description="seed of every random draw in a run")
     threats: tuple[Threat, ...] = Field((), description="the attacking missiles")
     sensors: tuple[SensorRef, ...] = Field((), description="the sensors (catalog names, optionally with a variant)")
     batteries: tuple[BatterySpec, ...] = Field((), description="the interceptor batteries")
     doctrine: DoctrineSpec = Field(default_factory=DoctrineSpec, description="shot doctrine and engagement timing")
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec, description="settings of the analyses run performs")
+    report: ReportWords = Field(default_factory=ReportWords, description="the scenario's own words in its report")
 
     @field_validator("sensors", mode="before")
     @classmethod
@@ -397,6 +490,11 @@ class Scenario(Section):
             a, b = t.launch_site(), t.aim_site()
             if abs(a.lat_deg - b.lat_deg) < 1e-3 and abs(a.lon_deg - b.lon_deg) < 1e-3:
                 raise ScenarioError(f"threats.{i}.to", "the aim point is the launch point")
+        sensor_names: dict[str, int] = {}
+        for i, sr in enumerate(self.sensors):
+            if sr.name in sensor_names:
+                raise ScenarioError(f"sensors.{i}.name", f"sensor {sr.name!r} is already listed as sensors.{sensor_names[sr.name]}")
+            sensor_names[sr.name] = i
         names: dict[str, int] = {}
         for i, bt in enumerate(self.batteries):
             if bt.name in names:
@@ -434,22 +532,159 @@ class Scenario(Section):
 
 
 # --- reading ---------------------------------------------------------------------------------
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys instead of keeping the last one."""
+#: Bounds on what a scenario file may make the reader build: the file's size, the nesting of
+#: its mappings and lists, and the nodes it expands to once every alias (``*name``) is
+#: replaced by what it names. Scenario files are a few kB deep in 4-5 levels (the built-ins:
+#: under 4 kB, under 200 nodes), so these leave room for any real file and refuse a "billion
+#: laughs" file (a few lines whose aliases expand to 10^9 items) before anything is built.
+#: They are input bounds, not physics.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+
+_INT_12 = re.compile(r"[-+]?(?:[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)\Z")
+_FLOAT_12 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z"
+                       r"|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+class _Resolver12(yaml.resolver.BaseResolver):
+    """YAML 1.2 (core schema) plain scalars: ``true``/``false`` are the only booleans, integers
+    are decimal (``010`` is ten; ``0o10``, ``0x10`` as written), ``1e3`` is a number; YAML 1.1's
+    ``yes``/``no``/``on``/``off``, ``1_000``, sexagesimal ``1:30`` and dates stay strings, so a
+    field that wants a number or a boolean refuses them instead of reading a surprise."""
+
+
+for _tag, _rx, _first in (
+        ("tag:yaml.org,2002:bool", r"(?:true|True|TRUE|false|False|FALSE)\Z", "tTfF"),
+        ("tag:yaml.org,2002:int", _INT_12.pattern, "-+0123456789"),
+        ("tag:yaml.org,2002:float", _FLOAT_12.pattern, "-+0123456789."),
+        ("tag:yaml.org,2002:null", r"(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
+        ("tag:yaml.org,2002:merge", r"<<\Z", "<")):
+    _Resolver12.add_implicit_resolver(_tag, re.compile(_rx), list(_first))
+
+
+class _ScenarioLoader(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer,
+                      yaml.constructor.SafeConstructor, _Resolver12):
+    """A safe loader with YAML 1.2 scalars that refuses duplicate keys, keys that are not plain
+    names, nesting deeper than ``MAX_DEPTH`` and documents that expand (aliases included) to
+    more than ``MAX_NODES`` nodes: the node graph is composed and counted before anything is
+    constructed, so an alias bomb costs milliseconds, and no message quotes the expanded value."""
+
+    def __init__(self, stream):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver12.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise ScenarioError("scenario", f"nested deeper than {MAX_DEPTH} levels at line {mark.line + 1}")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_node(self):
+        node = super().get_single_node()
+        if node is not None:
+            _count_nodes(node)
+        return node
+
+
+def _count_nodes(root) -> int:
+    """Nodes of the document with every alias expanded (memoised: linear in the file); a
+    ScenarioError past ``MAX_NODES`` or on an alias that contains itself."""
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            raise ScenarioError("scenario", f"an alias at line {node.start_mark.line + 1} contains itself")
+        busy.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(c) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        if total > MAX_NODES:
+            raise ScenarioError("scenario", f"expands to more than {MAX_NODES:,} values (aliases included; "
+                                            f"scenario files hold a few hundred)")
+        busy.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _construct_int(loader, node) -> int:
+    text = loader.construct_scalar(node)
+    sign, body = (-1, text[1:]) if text[:1] == "-" else (1, text.lstrip("+"))
+    base = 8 if body.startswith("0o") else 16 if body.startswith("0x") else 10
+    return sign * int(body[2:] if base != 10 else body, base)
+
+
+def _construct_mapping(loader: _ScenarioLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     loader.flatten_mapping(node)
     out: dict = {}
     for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise ScenarioError("scenario", f"a key at line {line} is a {'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'}; keys are field names")
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, str):
+            raise ScenarioError("scenario", f"the key {_short_text(str(key))} at line {line} is not a field name "
+                                            f"(a {type(key).__name__})")
         if key in out:
-            raise ScenarioError(str(key), f"duplicate key at line {key_node.start_mark.line + 1}")
+            raise ScenarioError(_short_text(key), f"duplicate key at line {line}")
         out[key] = loader.construct_object(value_node, deep=deep)
     return out
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_ScenarioLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader = _ScenarioLoader  # the name older code imported
+
+
+def _short_text(s: str, n: int = 60) -> str:
+    """At most ``n`` characters of ``s``, control characters shown escaped."""
+    s = s.encode("unicode_escape").decode("ascii") if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in s) else s
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _short_path(s: str, n: int = 60) -> str:
+    """A file path in at most ``n`` characters: its end (the file name) kept."""
+    s = _short_text(s, 10**6)
+    return s if len(s) <= n else "..." + s[len(s) - n + 3:]
+
+
+def load_yaml(text: str, label: str = "value") -> Any:
+    """``text`` read as YAML the way scenario files are (YAML 1.2 scalars, the bounds above);
+    any failure is a ScenarioError on ``label``'s field ('scenario' for a file)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError("scenario", f"{_short_path(label)} is {len(text):,} characters; scenario files are "
+                                        f"limited to {MAX_FILE_BYTES:,}")
+    try:
+        return yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 - a safe constructor
+    except ScenarioError as exc:
+        raise ScenarioError(exc.field, f"{_short_path(label)}: {exc.reason}") from None
+    except RecursionError:
+        raise ScenarioError("scenario", f"{_short_path(label)} is nested too deeply") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError("scenario", f"{_short_path(label)} is not valid YAML{where}: {_short_text(problem)}") from None
+    except ValueError as exc:  # e.g. a timestamp or number the constructor cannot build
+        raise ScenarioError("scenario", f"{_short_path(label)}: {_short_text(str(exc))}") from None
 
 
 def _scenario_dir():
@@ -471,54 +706,59 @@ def scenario_yaml(name: str) -> str:
 def _unknown_builtin(name: str) -> str:
     close = difflib.get_close_matches(name, builtin_scenarios(), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(close)}? " if close else ""
-    return (f"{name!r} is neither a file nor a built-in scenario; {hint}"
+    return (f"{_short_text(name)!r} is neither a file nor a built-in scenario; {hint}"
             f"built-ins: {', '.join(builtin_scenarios())} (`shieldsim scenario list`)")
 
 
 def _parse_yaml(text: str, label: str) -> dict:
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except ScenarioError as exc:
-        raise ScenarioError(exc.field, f"{label}: {exc.reason}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError("scenario", f"{label} is not valid YAML{where}: {problem}") from None
+    data = load_yaml(text, label)
     if not isinstance(data, dict):
-        raise ScenarioError("scenario", f"{label} must be a YAML mapping (version: 1, name: ..., threats: ...)")
+        raise ScenarioError("scenario", f"{_short_path(label)} must be a YAML mapping (version: 1, name: ..., threats: ...)")
     return data
 
 
 def read_raw(source: str | Path) -> dict:
-    """The raw mapping of a scenario file path or built-in name (not validated)."""
+    """The raw mapping of a scenario file path or built-in name (not validated).
+
+    A bare built-in name (``third_site_2007``) is always the built-in, even when the working
+    folder holds a file of that name: write ``./third_site_2007`` for the file. Anything
+    else is read as a path when a file is there."""
+    name = str(source)
+    if not isinstance(source, Path) and name in builtin_scenarios():
+        return _parse_yaml(scenario_yaml(name), name)
     path = Path(source)
-    if path.is_file():
+    try:
+        is_file = path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL byte
+        raise ScenarioError("scenario", f"{_short_path(name)} is not a usable file name: "
+                                        f"{_short_text(getattr(exc, 'strerror', None) or str(exc))}") from None
+    if is_file:
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ScenarioError("scenario", f"{_short_path(name)} is {size:,} bytes; scenario files are limited "
+                                                f"to {MAX_FILE_BYTES:,}")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError("scenario", f"cannot read {path}: {exc}") from None
+            raise ScenarioError("scenario", f"cannot read {_short_path(name)}: {_short_text(getattr(exc, 'strerror', None) or str(exc))}") from None
         return _parse_yaml(text, str(path))
-    name = str(source)
-    if name in builtin_scenarios():
-        return _parse_yaml(scenario_yaml(name), name)
     if isinstance(source, Path) or name.endswith((".yaml", ".yml")) or "/" in name or "\\" in name:
-        raise ScenarioError("scenario", f"no such file: {name}")
+        raise ScenarioError("scenario", f"no such file: {_short_path(name)}")
     raise ScenarioError("scenario", _unknown_builtin(name))
 
 
 # --- overrides -------------------------------------------------------------------------------
 def _split_override(item: str) -> tuple[str, list[str], Any]:
     if not isinstance(item, str) or "=" not in item:
-        raise ScenarioError("--set", f"expected PATH=VALUE, got {item!r}")
+        raise ScenarioError("--set", f"expected PATH=VALUE, got {_short_text(repr(item))}")
     path, text = item.split("=", 1)
     path = path.strip()
     parts = path.split(".")
     if not path or any(not p for p in parts):
-        raise ScenarioError("--set", f"expected PATH=VALUE with a dotted PATH like threats.0.missile, got {item!r}")
+        raise ScenarioError("--set", f"expected PATH=VALUE with a dotted PATH like threats.0.missile, got {_short_text(repr(item))}")
     try:
-        val = yaml.safe_load(text) if text.strip() else text
-    except yaml.YAMLError:
+        val = load_yaml(text, "--set") if text.strip() else text
+    except ScenarioError:
         val = text
     return path, parts, val
 
@@ -655,7 +895,7 @@ def load_scenario(source: str | Path, overrides: Iterable[str] = (), seed: int |
         for item in reversed(overrides):
             path = item.split("=", 1)[0].strip()
             if exc.field == path or exc.field.startswith(path + ".") or path.startswith(exc.field + "."):
-                raise ScenarioError(exc.field, f"{exc.reason} (from --set {item})") from None
+                raise ScenarioError(exc.field, f"{exc.reason} (from --set {_short_text(item)})") from None
         raise
 
 

@@ -43,34 +43,16 @@ import numpy as np
 
 from .earth import WGS84_A, WGS84_B, ecef_to_geodetic, enu_basis, geodetic_to_ecef
 from .errors import ScenarioError
+from . import catalog
+from .validate import finite as _number
+from .validate import is_number
+from .validate import in_range as _in_range
+from .validate import positive as _positive
 
 KIND_RADAR = "radar"
 KIND_INFRARED = "infrared"
 GEO_ALTITUDE_KM = 35786.0  # geostationary altitude above the equator
 _TWO_PI = 2.0 * math.pi
-
-
-def _number(field_name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ScenarioError(field_name, f"must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ScenarioError(field_name, f"must be finite, got {value}")
-    return value
-
-
-def _in_range(field_name: str, value: Any, lo: float, hi: float) -> float:
-    v = _number(field_name, value)
-    if not lo <= v <= hi:
-        raise ScenarioError(field_name, f"must be in [{lo:g}, {hi:g}], got {v:g}")
-    return v
-
-
-def _positive(field_name: str, value: Any, allow_zero: bool = False) -> float:
-    v = _number(field_name, value)
-    if v < 0 or (v == 0 and not allow_zero):
-        raise ScenarioError(field_name, f"must be {'non-negative' if allow_zero else 'positive'}, got {v:g}")
-    return v
 
 
 def _site_checks(prefix: str, lat_deg, lon_deg, alt_km, alt_lo_km: float, alt_hi_km: float) -> None:
@@ -396,12 +378,11 @@ def _catalog_number(entry: Mapping, key: str, prefix: str, which: str):
     """A catalog number: a mapping {value, low, high, source, tag} or a bare number; ``which``
     of value/low/high (a bound the catalog does not give falls back to ``value``)."""
     raw = entry[key]
-    if isinstance(raw, Mapping):
-        if "value" not in raw:
-            raise ScenarioError(f"{prefix}{key}.value", "missing")
-        which = which if raw.get(which) is not None else "value"
-        return _number(f"{prefix}{key}.{which}", raw[which])
-    return _number(f"{prefix}{key}", raw)
+    if isinstance(raw, Mapping) and "value" not in raw:
+        raise ScenarioError(f"{prefix}{key}.value", "missing")
+    which = which if isinstance(raw, Mapping) and raw.get(which) is not None else "value"
+    field = f"{prefix}{key}.{which}" if isinstance(raw, Mapping) else f"{prefix}{key}"
+    return _number(field, catalog.bound(raw, which))
 
 
 def _apply_settings(entry: Mapping, numbers: tuple[str, ...], settings: Mapping[str, Any] | None, prefix: str,
@@ -420,15 +401,21 @@ def _apply_settings(entry: Mapping, numbers: tuple[str, ...], settings: Mapping[
             raw = entry.get(key)
             given = raw if isinstance(raw, Mapping) else ({"value": raw} if raw is not None else {})
             if given.get(setting) is None:
-                have = ", ".join(f"{w} {given[w]:g}" for w in SETTING_WORDS if _is_num(given.get(w))) or "none"
+                have = ", ".join(f"{w} {given[w]:g}" for w in SETTING_WORDS if is_number(given.get(w))) or "none"
                 raise ScenarioError(f"{prefix}{key}", f"the catalog gives no {setting} for it (published: {have})")
             kw[key] = _number(f"{prefix}{key}.{setting}", given[setting])
         else:
             kw[key] = _number(f"{prefix}{key}", setting)
 
 
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+def _entry_name(entry: Mapping, variant: str) -> str:
+    """The name of a sensor entry, checked with the capability ``variant`` asked of it."""
+    name = entry.get("name") if isinstance(entry, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise ScenarioError("name", "a sensor entry needs a name")
+    if variant not in VARIANTS:
+        raise ScenarioError("variant", f"must be value, low or high, got {variant!r}")
+    return name
 
 
 def radar_from_catalog(entry: Mapping, variant: str = "value", settings: Mapping[str, Any] | None = None) -> Radar:
@@ -440,11 +427,7 @@ def radar_from_catalog(entry: Mapping, variant: str = "value", settings: Mapping
     or ``low``/``value``/``high`` = that number of the catalog for that parameter. The site is
     always the catalog's ``value``.
     """
-    name = entry.get("name") if isinstance(entry, Mapping) else None
-    if not isinstance(name, str) or not name:
-        raise ScenarioError("name", "a sensor entry needs a name")
-    if variant not in VARIANTS:
-        raise ScenarioError("variant", f"must be value, low or high, got {variant!r}")
+    name = _entry_name(entry, variant)
     prefix = f"{name}."
     site = entry.get("site")
     if not isinstance(site, Mapping):
@@ -476,11 +459,7 @@ def infrared_from_catalog(entry: Mapping, variant: str = "value",
                           settings: Mapping[str, Any] | None = None) -> InfraredConstellation:
     """Build an ``InfraredConstellation`` from a raw catalog entry (``variant`` and
     ``settings`` as in ``radar_from_catalog``; satellite positions are always the ``value``)."""
-    name = entry.get("name") if isinstance(entry, Mapping) else None
-    if not isinstance(name, str) or not name:
-        raise ScenarioError("name", "a sensor entry needs a name")
-    if variant not in VARIANTS:
-        raise ScenarioError("variant", f"must be value, low or high, got {variant!r}")
+    name = _entry_name(entry, variant)
     prefix = f"{name}."
     sats_raw = entry.get("satellites")
     if not isinstance(sats_raw, Sequence) or isinstance(sats_raw, str) or not sats_raw:
@@ -683,7 +662,7 @@ class Observation:
 # --------------------------------------------------------------------------------------
 # observe
 # --------------------------------------------------------------------------------------
-def _rcs_for(rcs_m2, band: str, n: int) -> np.ndarray:
+def rcs_for(rcs_m2, band: str, n: int) -> np.ndarray:
     """Per-threat RCS for a radar band: a scalar, an (n,) array, or a mapping band → either."""
     if isinstance(rcs_m2, Mapping):
         if band in rcs_m2:
@@ -814,7 +793,9 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
         Radar cross section of each threat: a scalar, an (n,) array, or a mapping from radar
         band (``"X"``, ``"UHF"``...) to either, with an optional ``"default"``.
     rng
-        The only source of randomness (measurement noise, launch-report errors).
+        The only source of randomness (measurement noise, launch-report errors): the same
+        generator state gives the same noise, a generator seeded otherwise other noise (the
+        commands seed it from the scenario's ``seed``, so ``--seed`` moves it).
     dt
         Observation grid step (s). Visibility is evaluated on the grid, vectorised over
         threats and times; first and last detections are then refined by bisection to
@@ -830,6 +811,26 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
     cue). Cues chain (a cued radar can cue another); the fixed point is reached in at most
     as many passes as there are sensors.
     """
+    n, t_impact, t_max, t_grid, threats = _observation_grid(trajectories, sensors, dt, t_end_s, threat_names)
+    geo = _Geometry(trajectories, t_grid)
+    visible, preds, det_range_m = _visibility(sensors, geo, rcs_m2, n, t_grid)
+    w = _uncued_windows(sensors, visible, preds, t_grid, t_impact, refine_tol_s)
+    cue_s, cued_by, detected = _propagate_cues(sensors, visible, preds, t_grid, t_impact, refine_tol_s, w, n)
+    observations = tuple(SensorObservation(
+        sensor=s.name, kind=s.kind,
+        detection_range_km=det_range_m[s.name] / 1e3 if isinstance(s, Radar) else np.full(n, np.nan),
+        first_detection_s=w["first"][s.name], last_detection_s=w["last"][s.name],
+        cue_s=cue_s[s.name], cued_by=tuple(cued_by[s.name].tolist()),
+        n_gaps=w["gaps"][s.name][0], gap_s=w["gaps"][s.name][1], detected=detected[s.name],
+        report_s=None if isinstance(s, Radar) else w["report"][s.name],
+    ) for s in sensors)
+    meas, ir = _draw_noise(sensors, trajectories, det_range_m, cue_s, w, t_max, rng, measurements)
+    return Observation(t_grid_s=t_grid, threats=threats, flight_time_s=t_impact, t_burnout_s=geo.t_burnout,
+                       sensors=tuple(sensors), observations=observations, measurements=meas, infrared=ir)
+
+
+def _observation_grid(trajectories, sensors, dt, t_end_s, threat_names):
+    """Check ``observe``'s inputs; (n, t_impact, t_max, the time grid, the threat names)."""
     n = int(trajectories.n)
     dt = _positive("dt", dt)
     for i, s in enumerate(sensors):
@@ -848,17 +849,21 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
     t_grid = np.arange(k) * dt
     if t_grid[-1] < t_max:
         t_grid = np.append(t_grid, t_max)
-    geo = _Geometry(trajectories, t_grid)
     threats = tuple(threat_names) if threat_names is not None else tuple(f"threat-{i}" for i in range(n))
     if len(threats) != n:
         raise ScenarioError("threat_names", f"expected {n} names, got {len(threats)}")
+    return n, t_impact, t_max, t_grid, threats
 
+
+def _visibility(sensors, geo, rcs_m2, n, t_grid):
+    """Each sensor's visibility on the grid, its point predicate for refinement and (radars)
+    its detection range against each threat, m."""
     visible: dict[str, np.ndarray] = {}
     preds = {}
     det_range_m: dict[str, np.ndarray] = {}
     for s in sensors:
         if isinstance(s, Radar):
-            rcs = _rcs_for(rcs_m2, s.band, n)
+            rcs = rcs_for(rcs_m2, s.band, n)
             rdet = np.asarray(s.detection_range_km(rcs), dtype=float).reshape(n) * 1e3
             det_range_m[s.name] = rdet
             visible[s.name] = s.sees(geo.r, rdet[:, None])
@@ -872,22 +877,30 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
                 return s.sees(p, alt, geo.burning(t))
 
             preds[s.name] = pred
+    return visible, preds, det_range_m
 
-    first = {}
-    last = {}
-    gaps = {}
-    offer = {}  # the cue each sensor offers others
-    report = {}
+
+def _uncued_windows(sensors, visible, preds, t_grid, t_impact, tol_s) -> dict:
+    """First/last detection and gaps of every sensor that needs no cue, infrared launch
+    reports, and the cue each offers others: {first, last, gaps, offer, report} by sensor."""
+    w = {"first": {}, "last": {}, "gaps": {}, "offer": {}, "report": {}}
     for s in sensors:
         if isinstance(s, InfraredConstellation) or not s.needs_cue:
-            f, l, ng, gs = _windows(visible[s.name], t_grid, t_impact, preds[s.name], refine_tol_s)
-            first[s.name], last[s.name], gaps[s.name] = f, l, (ng, gs)
+            f, l, ng, gs = _windows(visible[s.name], t_grid, t_impact, preds[s.name], tol_s)
+            w["first"][s.name], w["last"][s.name], w["gaps"][s.name] = f, l, (ng, gs)
             if isinstance(s, InfraredConstellation):
                 seen_long_enough = (l - f) >= s.min_dwell_s
-                report[s.name] = np.where(seen_long_enough, f + s.report_latency_s, np.nan)
-                offer[s.name] = report[s.name]
+                w["report"][s.name] = np.where(seen_long_enough, f + s.report_latency_s, np.nan)
+                w["offer"][s.name] = w["report"][s.name]
             else:
-                offer[s.name] = f
+                w["offer"][s.name] = f
+    return w
+
+
+def _propagate_cues(sensors, visible, preds, t_grid, t_impact, tol_s, w: dict, n: int):
+    """Cued radars detect from their earliest cue on, to the fixed point (updates ``w``):
+    (cue time, cueing sensor, detection mask) by sensor."""
+    first, last, gaps, offer = w["first"], w["last"], w["gaps"], w["offer"]
     cued = [s for s in sensors if isinstance(s, Radar) and s.needs_cue]
     cue_s = {s.name: np.full(n, np.nan) for s in sensors}
     cued_by = {s.name: np.full(n, None, dtype=object) for s in sensors}
@@ -914,30 +927,18 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
             cued_by[s.name] = np.array([others[b].name if np.isfinite(c) else None for b, c in zip(best, cue)], dtype=object)
             mask = visible[s.name] & (t_grid[None, :] >= np.where(np.isfinite(cue), cue, np.inf)[:, None])
             # The grid may miss a cue that lands inside a visible stretch: count the cue time.
-            f, l, ng, gs = _windows(mask, t_grid, t_impact, preds[s.name], refine_tol_s, not_before=cue)
+            f, l, ng, gs = _windows(mask, t_grid, t_impact, preds[s.name], tol_s, not_before=cue)
             detected[s.name] = mask
             first[s.name], last[s.name], gaps[s.name] = f, l, (ng, gs)
             offer[s.name] = f
         if not changed:
             break
+    return cue_s, cued_by, detected
 
-    observations = []
-    for s in sensors:
-        is_radar = isinstance(s, Radar)
-        observations.append(SensorObservation(
-            sensor=s.name,
-            kind=s.kind,
-            detection_range_km=det_range_m[s.name] / 1e3 if is_radar else np.full(n, np.nan),
-            first_detection_s=first[s.name],
-            last_detection_s=last[s.name],
-            cue_s=cue_s[s.name],
-            cued_by=tuple(cued_by[s.name].tolist()),
-            n_gaps=gaps[s.name][0],
-            gap_s=gaps[s.name][1],
-            detected=detected[s.name],
-            report_s=None if is_radar else report[s.name],
-        ))
 
+def _draw_noise(sensors, trajectories, det_range_m, cue_s, w: dict, t_max: float, rng, measurements: bool):
+    """The random part, all from ``rng`` in sensor order: noisy radar measurements (when
+    ``measurements``) and infrared launch reports."""
     meas = {}
     ir = {}
     for s in sensors:
@@ -945,17 +946,8 @@ def observe(trajectories, sensors: Sequence[Sensor], rcs_m2, rng: np.random.Gene
             meas[s.name] = _measure(s, trajectories, det_range_m[s.name], cue_s[s.name] if s.needs_cue else None,
                                     t_max, rng)
         elif isinstance(s, InfraredConstellation):
-            ir[s.name] = _launch_reports(s, trajectories, first[s.name], report[s.name], rng)
-    return Observation(
-        t_grid_s=t_grid,
-        threats=threats,
-        flight_time_s=t_impact,
-        t_burnout_s=geo.t_burnout,
-        sensors=tuple(sensors),
-        observations=tuple(observations),
-        measurements=meas,
-        infrared=ir,
-    )
+            ir[s.name] = _launch_reports(s, trajectories, w["first"][s.name], w["report"][s.name], rng)
+    return meas, ir
 
 
 def _measure(radar: Radar, trajectories, rdet_m: np.ndarray, cue: np.ndarray | None, t_max: float,

@@ -32,7 +32,7 @@ Python loop per aim point):
   before issue 9: shorter than maximum range it is depressed, e.g. gamma_bo 19.9 deg
   instead of about 28 deg for an SS-27 from Kozelsk to Washington).
 
-One missile from one launch point (a footprint: ``range_table`` given, or many aim points):
+One missile from one launch point, when the caller asks for it (``aim(interpolate=True)``: a footprint):
 minimum-energy guidance is solved as above on a small (azimuth x range) table of nodes, kept
 between calls, and each aim point starts from its interpolation and takes chord-Newton steps
 with the tabulated Jacobian, one flight per iteration, to the same stopping test; aim points
@@ -57,9 +57,8 @@ import numpy as np
 from . import earth as E
 from .errors import ScenarioError
 from .flight import Trajectory, fly_rockets
-from .vehicles import Rocket
+from .vehicles import TRAJECTORIES, Rocket
 
-TRAJECTORIES = ("minimum-energy", "lofted", "depressed", "max-range-kick")
 # Lofted / depressed: burnout flight-path angle this much above / below the minimum-energy
 # one. Notional [N]: the convention (families by burnout angle) is Bate, Mueller & White
 # sec. 6.2; the value is a choice: large enough to change apogee (about +/-20 %) and flight
@@ -106,9 +105,7 @@ def _fly_range(rockets, lat, lon, alt, az, kick, tcut, earth, rotation):
 
 def _sphere_inverse(lat1, lon1, lat2, lon2):
     ang = E.central_angle(lat1, lon1, lat2, lon2)
-    az = np.arctan2(np.sin(lon2 - lon1) * np.cos(lat2),
-                    np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(lon2 - lon1))
-    return az, ang * E.SPHERE_RADIUS
+    return E.initial_bearing(lat1, lon1, lat2, lon2), ang * E.SPHERE_RADIUS
 
 
 def _log_ratio(d, d_target):
@@ -494,11 +491,10 @@ def _family_slope(jac, kick: bool):
         return dk_dt * dt_dx if kick else dt_dx
 
 
-def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar, t_min, burn,
-                      earth, rotation):
-    """Minimum-energy guidance of aim points from the table's launch point (see TABLE_FRACTIONS).
-    Returns (kick, t_cut, azimuth, feasible) as ``_solve_direct`` would, within its tolerances."""
-    n = lat.size
+def _table_cells(tab: _EnergyTable, az_t, d_t, rmax):
+    """Where aim points fall in the table: azimuth bins (i0, i1) and weight wa, range-fraction
+    nodes (j0, j0 + 1) and weight wq, the fraction q of maximum range, within reach, inside the
+    fractions tabulated."""
     nb, nf = tab.bins.size, TABLE_FRACTIONS.size
     two_pi = 2.0 * np.pi
     azw = np.mod(az_t, two_pi)
@@ -513,33 +509,22 @@ def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, 
     wq = np.clip((q - TABLE_FRACTIONS[j0]) / (TABLE_FRACTIONS[j0 + 1] - TABLE_FRACTIONS[j0]), 0.0, 1.0)
     reach = d_t <= rmax
     inside = reach & (q >= TABLE_FRACTIONS[0]) & (q <= TABLE_FRACTIONS[-1])
-    # Solve the nodes around these aim points not solved before (by an earlier call too).
-    nodes = np.unique(np.concatenate([a[inside] * nf + b[inside] for a, b in
-                                      ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))]))
-    nodes = nodes[~tab.done.ravel()[nodes]]
-    _fill_table(tab, nodes // nf, nodes % nf, rocket, lat[0], lon[0], alt[0], earth, rotation)
-    # Too close to reach: the same test as _solve_direct, flown only where it can matter (and
-    # where the bins' earliest cut-off range is not known yet: nan compares false).
-    feasible = reach.copy()
-    unsure = reach & ~(d_t > _TOO_CLOSE_MARGIN * np.maximum(tab.d_lo[i0], tab.d_lo[i1]))
-    if unsure.any():
-        u = np.flatnonzero(unsure)
-        d_lo, _, _ = _fly_range([rk[i] for i in u], lat[u], lon[u], alt[u], az_t[u], kstar[u], t_min[u], earth,
-                                rotation)
-        feasible[u] &= _log_ratio(d_lo, d_t[u]) <= 0.0
-    inside &= feasible
+    return i0, i1, wa, j0, wq, q, reach, inside
+
+
+def _table_guess(tab: _EnergyTable, i0, i1, wa, j0, wq, q, az_t):
+    """The table's guidance of aim points: (kick, t_cut, azimuth, Jacobian (j11, j21, j12, j22))."""
     corners = ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))
     wts = ((1 - wa) * (1 - wq), (1 - wa) * wq, wa * (1 - wq), wa * wq)
-    inside &= np.logical_and.reduce([tab.ok[a, b] for a, b in corners])
 
     def interp(v):
         return sum(w[..., None] * v[a, b] if v.ndim == 3 else w * v[a, b] for w, (a, b) in zip(wts, corners))
 
     az = az_t + interp(tab.daz)
-    j11, j21, j12, j22 = interp(tab.jac).T
+    jac = interp(tab.jac).T
     # Kick and cut-off: cubic Hermite in log range along each bin (the slopes along the family
     # from the node's Jacobian: the burnout-angle error stays zero), then linear in azimuth.
-    k, t = np.zeros(n), np.zeros(n)
+    k, t = np.zeros(az_t.size), np.zeros(az_t.size)
     for a, wa_ in ((i0, 1 - wa), (i1, wa)):
         x0, x1 = np.log(tab.rb[a] * TABLE_FRACTIONS[j0]), np.log(tab.rb[a] * TABLE_FRACTIONS[j0 + 1])
         h = x1 - x0
@@ -551,11 +536,17 @@ def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, 
             chord = (v1 - v0) / h
             m0, m1 = np.where(np.isfinite(m0), m0, chord), np.where(np.isfinite(m1), m1, chord)
             out += wa_ * (h00 * v0 + h10 * h * m0 + h01 * v1 + h11 * h * m1)
+    return k, t, az, jac
+
+
+def _table_newton(active, k, t, az, jac, rk, lat, lon, alt, tlat, tlon, az_t, d_t, t_min, burn, earth, rotation):
+    """Chord-Newton steps from the table's guess with its Jacobian, one flight per iteration;
+    returns (kick, t_cut, azimuth, converged) of every aim point (``active``: those iterated)."""
+    j11, j21, j12, j22 = jac
     det = j11 * j22 - j12 * j21
     det = np.where(np.abs(det) > 0, det, np.inf)
     sol_k, sol_t, sol_az = k.copy(), t.copy(), az.copy()
-    conv = np.zeros(n, bool)
-    active = np.flatnonzero(inside)
+    conv = np.zeros(k.size, bool)
     for _ in range(TABLE_MAX_ITER):
         if active.size == 0:
             break
@@ -577,6 +568,34 @@ def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, 
         dz = np.angle(np.exp(1j * (az_t[a] - az_i)))
         az[a] += np.where(np.isfinite(dz), dz, 0.0)
         active = active[~good]
+    return sol_k, sol_t, sol_az, conv
+
+
+def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar, t_min, burn,
+                      earth, rotation):
+    """Minimum-energy guidance of aim points from the table's launch point (see TABLE_FRACTIONS).
+    Returns (kick, t_cut, azimuth, feasible) as ``_solve_direct`` would, within its tolerances."""
+    nf = TABLE_FRACTIONS.size
+    i0, i1, wa, j0, wq, q, reach, inside = _table_cells(tab, az_t, d_t, rmax)
+    # Solve the nodes around these aim points not solved before (by an earlier call too).
+    nodes = np.unique(np.concatenate([a[inside] * nf + b[inside] for a, b in
+                                      ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))]))
+    nodes = nodes[~tab.done.ravel()[nodes]]
+    _fill_table(tab, nodes // nf, nodes % nf, rocket, lat[0], lon[0], alt[0], earth, rotation)
+    # Too close to reach: the same test as _solve_direct, flown only where it can matter (and
+    # where the bins' earliest cut-off range is not known yet: nan compares false).
+    feasible = reach.copy()
+    unsure = reach & ~(d_t > _TOO_CLOSE_MARGIN * np.maximum(tab.d_lo[i0], tab.d_lo[i1]))
+    if unsure.any():
+        u = np.flatnonzero(unsure)
+        d_lo, _, _ = _fly_range([rk[i] for i in u], lat[u], lon[u], alt[u], az_t[u], kstar[u], t_min[u], earth,
+                                rotation)
+        feasible[u] &= _log_ratio(d_lo, d_t[u]) <= 0.0
+    inside &= feasible
+    inside &= np.logical_and.reduce([tab.ok[a, b] for a, b in ((i0, j0), (i0, j0 + 1), (i1, j0), (i1, j0 + 1))])
+    k, t, az, jac = _table_guess(tab, i0, i1, wa, j0, wq, q, az_t)
+    sol_k, sol_t, sol_az, conv = _table_newton(np.flatnonzero(inside), k, t, az, jac, rk, lat, lon, alt, tlat, tlon,
+                                               az_t, d_t, t_min, burn, earth, rotation)
     # The rest on their own: beyond the table, next to a node out of reach, or not converged.
     rest = np.flatnonzero(feasible & ~conv)
     if rest.size:
@@ -590,16 +609,20 @@ def _solve_with_table(tab: _EnergyTable, rocket, rk, lat, lon, alt, tlat, tlon, 
 
 def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_rad, target_lon_rad,
         trajectory: str = "minimum-energy", *, earth: str = "wgs84", rotation: bool = True,
-        dense: bool = True, range_table=None, energy_table: bool = True) -> AimSolution:
+        dense: bool = True, interpolate: bool = False, range_table=None) -> AimSolution:
     """Solve guidance so each rocket's payload lands on its aim point (batch).
 
     Infeasible aim points (beyond maximum range, or too close for the trajectory family)
     are flagged in ``feasible`` and flown at their best effort; ``fly`` turns them into
-    errors naming the maximum range. With ``range_table`` (``azimuth_table`` of the one
-    rocket and launch point of every aim point), or many aim points of one rocket and launch
-    point, the maximum range comes from the table and minimum-energy guidance from the
-    minimum-energy table (``TABLE_FRACTIONS``); ``energy_table=False`` solves every aim point
-    on its own instead (the reference the table is checked against, and its benchmark).
+    errors naming the maximum range.
+
+    ``interpolate`` (the caller's choice, never the batch size's: an aim point's guidance must
+    not depend on its neighbours): one rocket from one launch point (a footprint) takes its
+    maximum range from the azimuth table (``range_table``, ``azimuth_table`` of that rocket
+    and point, computed when not given) and its minimum-energy guidance from the
+    minimum-energy table (``TABLE_FRACTIONS``; tests/consistency/test_aim_interpolation.py
+    measures it against per-point aiming). Without it every aim point is solved on its own
+    (``range_table``, when given, still supplies the maximum range).
     """
     if trajectory not in TRAJECTORIES:
         raise ScenarioError("trajectory", f"unknown trajectory {trajectory!r}; use one of {', '.join(TRAJECTORIES)}")
@@ -612,8 +635,9 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
     else:
         az_t, d_t = _sphere_inverse(lat, lon, tlat, tlon)
     one_site = all(r is rk[0] for r in rk) and np.ptp(lat) == 0 and np.ptp(lon) == 0 and np.ptp(alt) == 0
-    shared = n > 120 and one_site
-    if shared or range_table is not None:
+    if interpolate and not one_site:
+        raise ValueError("aim(interpolate=True) needs one rocket from one launch point")
+    if interpolate or range_table is not None:
         # One missile from one launch point (a footprint): the maximum range and its kick
         # depend only on the azimuth; solve them on 3-degree bins and interpolate.
         bins, rb, kb = range_table if range_table is not None else \
@@ -625,8 +649,7 @@ def aim(rockets: Rocket | Sequence[Rocket], lat_rad, lon_rad, alt_m, target_lat_
         rmax, kstar = max_range(rk, lat, lon, alt, az_t, earth=earth, rotation=rotation)
     burn = np.array([r.burn_time_s for r in rk], dtype=float)
     t_min = np.array([r.rise_s + r.pitch_over_s + 1.0 for r in rk], dtype=float)
-    if (shared or range_table is not None) and energy_table and one_site and trajectory == "minimum-energy" \
-            and earth == "wgs84":
+    if interpolate and trajectory == "minimum-energy" and earth == "wgs84":
         tab = _energy_table(rk[0], lat[0], lon[0], alt[0], bins, rb, kb, earth, rotation)
         kick, tcut, az, feasible = _solve_with_table(tab, rk[0], rk, lat, lon, alt, tlat, tlon, az_t, d_t, rmax, kstar,
                                                      t_min, burn, earth, rotation)

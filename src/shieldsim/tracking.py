@@ -1,7 +1,12 @@
 """Tracking: radar measurements → a track of one threat, with Stone Soup, and its quality.
 
 The filter is Stone Soup's unscented (or extended) Kalman filter with two models written for
-shieldsim:
+shieldsim (below). The unscented filter runs by default compiled (``tracker="fast"``,
+``shieldsim.fast_ukf``: the same sigma points, models, angle handling and update as Stone
+Soup's, about 100 times faster); ``tracker="stonesoup"`` (a parameter of ``track_threat`` and
+``track_observation``) runs Stone Soup itself, the reference the compiled filter is held to
+(``tests/consistency/test_fast_tracker.py``: equal update, first-track and fire-control times,
+sigmas within 1e-6 relative). The models:
 
 * ``BallisticTransitionModel``, a Stone Soup ``TransitionModel``: unpowered flight in the
   Earth-fixed (ECEF) frame under point-mass or J2 gravity (``shieldsim.earth.gravity``) with
@@ -24,7 +29,8 @@ range about the wrong point and turns overconfident (average NEES ≈ 18 after 6
 after 300 s instead of 6, ``tests/validation/test_tracking_consistency.py``); the UKF stays at
 ≈ 6, and so does the EKF once its prior is a few hundred metres.
 
-A track is one threat at a time (Stone Soup costs ~1.4 ms per predict + update): the
+A track is one threat at a time (Stone Soup costs ~1.4 ms per predict + update, the compiled
+filter ~10 µs): the
 measurements of all radars are merged in time order, so when one radar loses the target the
 track coasts and continues with the next radar's measurements (handover). Powered flight is
 not modelled by the ballistic filter, so by default only measurements after the threat's
@@ -62,6 +68,7 @@ from stonesoup.updater.kalman import ExtendedKalmanUpdater, UnscentedKalmanUpdat
 
 from .earth import GRAVITY_J2, GRAVITY_POINT, OMEGA_EARTH, ecef_to_geodetic, gravity
 from .errors import ScenarioError
+from .fast_ukf import propagate_batch
 from .sensors import MeasurementSeries, Observation, Radar
 
 #: Stone Soup needs datetimes; shieldsim times are seconds after launch, counted from here.
@@ -92,12 +99,14 @@ def ballistic_acceleration(r, v, gravity_model: int = GRAVITY_J2, rotating: bool
 
 
 def propagate_ballistic(state, dt_s, *, gravity_model: int = GRAVITY_J2, rotating: bool = True,
-                        max_step_s: float = 10.0) -> np.ndarray:
+                        max_step_s: float = 10.0, compiled: bool = False) -> np.ndarray:
     """Propagate ECEF states (..., 6) by dt_s (broadcast to ...) with fixed-step RK4.
 
     Every state takes the same number of steps, ceil(max|dt| / max_step_s), each of its own
     length dt/steps, so a batch with mixed intervals is one vectorised integration. RK4 with
-    10 s steps on a ballistic arc errs by well under a metre over an hour.
+    10 s steps on a ballistic arc errs by well under a metre over an hour. ``compiled=True``
+    runs the same operations in ``fast_ukf.propagate_batch`` (one compiled loop instead of
+    numpy passes: what the fire-control prediction of long tracks uses).
     """
     x = np.array(state, dtype=float)
     dt = np.broadcast_to(np.asarray(dt_s, dtype=float), x.shape[:-1])
@@ -105,6 +114,10 @@ def propagate_ballistic(state, dt_s, *, gravity_model: int = GRAVITY_J2, rotatin
     span = float(np.max(np.abs(dt[finite]))) if finite.any() else 0.0
     steps = max(1, math.ceil(span / max_step_s))
     h = (np.where(finite, dt, 0.0) / steps)[..., None]
+    if compiled:
+        x = propagate_batch(np.ascontiguousarray(x.reshape(-1, 6)), np.ascontiguousarray(h.reshape(-1)), steps,
+                            int(gravity_model), bool(rotating)).reshape(x.shape)
+        return np.where(finite[..., None], x, np.nan)
 
     def f(y):
         return np.concatenate([y[..., 3:], ballistic_acceleration(y[..., :3], y[..., 3:], gravity_model, rotating)], axis=-1)
@@ -228,7 +241,7 @@ class TrackHistory:
     def predict(self, at_time_s):
         """Mean (m, 6) and covariance (m, 6, 6) of each update's state predicted to at_time_s (m,)."""
         dt = np.broadcast_to(np.asarray(at_time_s, dtype=float), self.t_s.shape) - self.t_s
-        kw = {"gravity_model": self.gravity_model, "rotating": self.rotating}
+        kw = {"gravity_model": self.gravity_model, "rotating": self.rotating, "compiled": True}
         mean = propagate_ballistic(self.state, dt, **kw)
         F = transition_jacobian(self.state, dt, **kw)
         P = F @ self.covar @ np.swapaxes(F, -1, -2) + process_noise(dt, self.process_noise_m2_s3)
@@ -326,10 +339,54 @@ def two_point_initiation(series_a: MeasurementSeries, i: int, series_b: Measurem
     return float(series_b.t_s[j]), np.concatenate([p2, v]), P
 
 
+def _fast_ukf(series, rows, t0, x0, P0, model):
+    """The Stone Soup UKF loop of ``track_threat``, compiled (``shieldsim.fast_ukf``): the states
+    and covariances (m, 6), (m, 6, 6) after each of ``rows``, or None if a covariance lost positive
+    definiteness (the caller then runs Stone Soup, which perturbs it)."""
+    from stonesoup.functions import build_rotation_matrix, mod_bearing, mod_elevation
+
+    from .fast_ukf import UKF_ALPHA, UKF_BETA, UKF_KAPPA, ukf_track
+
+    m = len(rows)
+    # Stone Soup's clock: datetimes to the microsecond, intervals from their differences.
+    stamps = [_timestamp(t0)] + [_timestamp(t) for t, _, _ in rows]
+    dts = np.array([(b - a).total_seconds() for a, b in zip(stamps[:-1], stamps[1:])])
+    s_idx = np.array([r[1] for r in rows], dtype=np.int64)
+    m_idx = np.array([r[2] for r in rows], dtype=np.int64)
+    zs, rvar = np.empty((m, 3)), np.empty((m, 3))
+    sites, rots = np.empty((m, 3)), np.empty((m, 3, 3))
+    for s_i in np.unique(s_idx):
+        s, k = series[s_i], np.flatnonzero(s_idx == s_i)
+        j = m_idx[k]
+        lat, lon = math.radians(s.radar.lat_deg), math.radians(s.radar.lon_deg)
+        rots[k] = build_rotation_matrix(np.array([[math.pi / 2 - lat], [0.0], [math.pi / 2 + lon]]))
+        sites[k] = s.radar.site_ecef
+        # As the Elevation and Bearing types of radar_measurement_model's detections wrap them.
+        zs[k, 0] = mod_elevation(np.asarray(s.elevation_rad, float)[j])
+        zs[k, 1] = mod_bearing(math.pi / 2 - np.asarray(s.azimuth_rad, float)[j])
+        zs[k, 2] = np.asarray(s.range_m, float)[j]
+        sa, sr = np.asarray(s.sigma_angle_rad, float)[j], np.asarray(s.sigma_range_m, float)[j]
+        rvar[k, 0] = sa**2
+        rvar[k, 1] = sa**2
+        rvar[k, 2] = sr**2
+    xs, Ps = np.empty((m, 6)), np.empty((m, 6, 6))
+    status = ukf_track(np.asarray(x0, float), np.asarray(P0, float), dts, zs, rvar, sites, rots,
+                       float(model.process_noise_m2_s3), int(model.gravity_model), bool(model.rotating),
+                       float(model.max_step_s), UKF_ALPHA, UKF_BETA, UKF_KAPPA, xs, Ps)
+    return (xs, Ps) if status == 0 else None
+
+
+#: The filter ``track_threat`` runs by default: ``"fast"`` (the compiled copy of Stone Soup's
+#: UKF in ``shieldsim.fast_ukf``) or ``"stonesoup"`` (the reference).
+DEFAULT_TRACKER = "fast"
+TRACKERS = ("fast", "stonesoup")
+
+
 def track_threat(series: Sequence[MeasurementSeries], *, t_burnout_s: float = math.nan,
                  prior: tuple[float, np.ndarray, np.ndarray] | None = None, filter: str = "ukf",
                  transition_model: BallisticTransitionModel | None = None, min_altitude_m: float = 100e3,
-                 max_updates_per_sensor: int = 300, confirm_updates: int = 3) -> TrackHistory:
+                 max_updates_per_sensor: int = 300, confirm_updates: int = 3,
+                 tracker: str | None = None) -> TrackHistory:
     """Track one threat from the measurements of one or more radars (Stone Soup UKF or EKF).
 
     Parameters
@@ -350,43 +407,40 @@ def track_threat(series: Sequence[MeasurementSeries], *, t_burnout_s: float = ma
     confirm_updates
         The track counts as established (``first_track_s``) at the measurement with this
         number (two form the initial state, the third confirms it: a 3-of-3 rule).
+    tracker
+        ``"stonesoup"``: Stone Soup's predictor and updater (the reference); ``"fast"``: the
+        same unscented filter compiled (``shieldsim.fast_ukf``, about 100 times faster, held to
+        Stone Soup by ``tests/consistency/test_fast_tracker.py``); the EKF, and a transition
+        model that subclasses ``BallisticTransitionModel``, always run in Stone Soup. Default
+        ``DEFAULT_TRACKER``.
     """
     if filter not in ("ekf", "ukf"):
         raise ScenarioError("filter", f"must be 'ekf' or 'ukf', got {filter!r}")
+    tracker = DEFAULT_TRACKER if tracker is None else tracker
+    if tracker not in TRACKERS:
+        raise ScenarioError("tracker", f"must be 'fast' or 'stonesoup', got {str(tracker)[:80]!r}")
     model = transition_model or BallisticTransitionModel()
     t_after = float(t_burnout_s) if math.isfinite(t_burnout_s) else -math.inf
     if prior is not None:
         t_after = max(t_after, float(prior[0]))
-    rows = []  # (t, series index, measurement index)
-    for s_i, s in enumerate(series):
-        for m_i in _select(s, t_after, min_altitude_m, max_updates_per_sensor):
-            rows.append((float(s.t_s[m_i]), s_i, int(m_i)))
-    rows.sort()
-    empty = TrackHistory(np.zeros(0), np.zeros((0, 6)), np.zeros((0, 6, 6)), (), math.nan, model.gravity_model,
-                         model.rotating, model.process_noise_m2_s3)
-    used = 0
-    if prior is None:
-        if len(rows) < 2:
-            return empty
-        t1, a, i = rows[0]
-        later = [k for k in range(1, len(rows)) if rows[k][0] > t1 + 1e-6]
-        if not later:
-            return empty
-        k2 = later[0]
-        _, b, j = rows[k2]
-        t0, x0, P0 = two_point_initiation(series[a], i, series[b], j, gravity_model=model.gravity_model)
-        rows = rows[k2 + 1:]
-        used = 2
-        ts, xs, Ps, who = [t0], [x0], [P0], [series[b].radar.name]
-    else:
-        t0, x0, P0 = float(prior[0]), np.asarray(prior[1], dtype=float), np.asarray(prior[2], dtype=float)
-        ts, xs, Ps, who = [], [], [], []
+    rows = _update_rows(series, t_after, min_altitude_m, max_updates_per_sensor)
+    start = _start(series, rows, prior, model)
+    if start is None:
+        return _history([], np.zeros((0, 6)), np.zeros((0, 6, 6)), (), math.nan, model)
+    (t0, x0, P0), rows, used, (ts, xs, Ps, who) = start
+    first_track = _first_track(used, ts, [t for t, _, _ in rows], confirm_updates)
+    if tracker == "fast" and filter == "ukf" and type(model) is BallisticTransitionModel:
+        fast = _fast_ukf(series, rows, t0, x0, P0, model) if rows else (np.zeros((0, 6)), np.zeros((0, 6, 6)))
+        if fast is not None:
+            return _history(ts + [t for t, _, _ in rows],
+                            np.concatenate([np.asarray(xs).reshape(-1, 6), fast[0]]),
+                            np.concatenate([np.asarray(Ps).reshape(-1, 6, 6), fast[1]]),
+                            tuple(who) + tuple(series[s_i].radar.name for _, s_i, _ in rows), first_track, model)
     if filter == "ekf":
         predictor, updater = ExtendedKalmanPredictor(model), ExtendedKalmanUpdater(measurement_model=None)
     else:
         predictor, updater = UnscentedKalmanPredictor(model), UnscentedKalmanUpdater(measurement_model=None)
     state = GaussianState(StateVector(x0), CovarianceMatrix(P0), timestamp=_timestamp(t0))
-    first_track = ts[0] if (used >= confirm_updates and ts) else math.nan
     for t, s_i, m_i in rows:
         s = series[s_i]
         mm = radar_measurement_model(s.radar, float(s.sigma_range_m[m_i]), float(s.sigma_angle_rad[m_i]))
@@ -394,13 +448,53 @@ def track_threat(series: Sequence[MeasurementSeries], *, t_burnout_s: float = ma
         stamp = _timestamp(t)
         prediction = predictor.predict(state, timestamp=stamp)
         state = updater.update(SingleHypothesis(prediction, Detection(z, timestamp=stamp, measurement_model=mm)))
-        used += 1
         ts.append(t)
         xs.append(np.asarray(state.state_vector, dtype=float)[:, 0])
         Ps.append(np.asarray(state.covar, dtype=float))
         who.append(s.radar.name)
-        if used == confirm_updates:
-            first_track = t
+    return _history(ts, np.asarray(xs), np.asarray(Ps), tuple(who), first_track, model)
+
+
+def _update_rows(series, t_after: float, min_altitude_m: float, max_updates: int) -> list:
+    """(t, series index, measurement index) of every measurement the filter uses, in time order."""
+    rows = []
+    for s_i, s in enumerate(series):
+        for m_i in _select(s, t_after, min_altitude_m, max_updates):
+            rows.append((float(s.t_s[m_i]), s_i, int(m_i)))
+    rows.sort()
+    return rows
+
+
+def _start(series, rows, prior, model):
+    """The filter's initial state ``(t0, x0, P0)``, the rows left to update with, how many
+    measurements it used, and the track's first entries ``(ts, xs, Ps, who)`` (the two-point
+    initiation's; none for a ``prior``). None when no two measurements at different times start it."""
+    if prior is not None:
+        t0, x0, P0 = float(prior[0]), np.asarray(prior[1], dtype=float), np.asarray(prior[2], dtype=float)
+        return (t0, x0, P0), rows, 0, ([], [], [], [])
+    if len(rows) < 2:
+        return None
+    t1, a, i = rows[0]
+    later = [k for k in range(1, len(rows)) if rows[k][0] > t1 + 1e-6]
+    if not later:
+        return None
+    k2 = later[0]
+    _, b, j = rows[k2]
+    t0, x0, P0 = two_point_initiation(series[a], i, series[b], j, gravity_model=model.gravity_model)
+    return (t0, x0, P0), rows[k2 + 1:], 2, ([t0], [x0], [P0], [series[b].radar.name])
+
+
+def _first_track(used: int, ts: list, update_ts: list, confirm_updates: int) -> float:
+    """When the track is established: at the measurement numbered ``confirm_updates``, counting the
+    ``used`` ones that started it (their track entries ``ts``) and then the updates at ``update_ts``."""
+    if used >= confirm_updates and ts:
+        return ts[0]
+    if used < confirm_updates <= used + len(update_ts):
+        return update_ts[confirm_updates - used - 1]
+    return math.nan
+
+
+def _history(ts, xs, Ps, who, first_track: float, model) -> TrackHistory:
     return TrackHistory(np.asarray(ts), np.asarray(xs).reshape(-1, 6), np.asarray(Ps).reshape(-1, 6, 6), tuple(who),
                         first_track, model.gravity_model, model.rotating, model.process_noise_m2_s3)
 
@@ -413,6 +507,8 @@ def track_observation(observation: Observation, *, threshold_m: float = DEFAULT_
     Uses the radar measurements ``observe`` drew (it must have run with ``measurements=True``).
     The fire-control prediction is capped at the threat's flight time. Returns a new
     ``Observation`` with ``first_track_s``, ``fire_control_s`` and ``tracks`` set.
+    ``track_kwargs`` go to ``track_threat``: ``tracker="stonesoup"`` tracks with Stone Soup
+    itself instead of its compiled copy.
     """
     if not observation.measurements:
         raise ScenarioError("measurements", "the observation has no radar measurements (observe(..., measurements=True))")
@@ -433,10 +529,12 @@ def track_observation(observation: Observation, *, threshold_m: float = DEFAULT_
 __all__ = [
     "DEFAULT_FIRE_CONTROL_M",
     "DEFAULT_HORIZON_S",
+    "DEFAULT_TRACKER",
     "EPOCH",
     "GRAVITY_J2",
     "GRAVITY_POINT",
     "BallisticTransitionModel",
+    "TRACKERS",
     "TrackHistory",
     "ballistic_acceleration",
     "fire_control_time",

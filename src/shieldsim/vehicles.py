@@ -28,6 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from .errors import ScenarioError
+from .validate import positive as _positive
 
 G0 = 9.80665  # standard gravity, m/s^2 (used in the Isp definition)
 P0 = 101325.0  # sea-level pressure, Pa (US76)
@@ -40,19 +41,16 @@ P0 = 101325.0  # sea-level pressure, Pa (US76)
 # m/s and falling back a kilometre from the pad.
 RISE_SPEED_M_S = 30.0
 
+#: The trajectory families a rocket can be aimed on (``targeting.aim``; a scenario threat's
+#: ``trajectory``).
+TRAJECTORIES = ("minimum-energy", "lofted", "depressed", "max-range-kick")
+
 # Drag coefficient of a slender ballistic missile against Mach number (zero lift). Shape of
 # the V-2 / Scud class curve in Fleeman, *Tactical Missile Design*, 2nd ed. (2006), fig. 2.11,
 # and Wright & Kadyshev (1994) fig. 3: subsonic ~0.2, transonic peak ~0.45, falling to ~0.2
 # at high Mach. Labelled notional: no open source gives the curve of any specific threat.
 DEFAULT_CD_MACH = ((0.0, 0.20), (0.8, 0.22), (1.0, 0.40), (1.2, 0.45), (1.5, 0.40), (2.0, 0.34),
                    (3.0, 0.28), (5.0, 0.22), (10.0, 0.20))
-
-
-def _positive(name: str, value: float, allow_zero: bool = False) -> None:
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ScenarioError(name, f"must be a finite number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ScenarioError(name, f"must be {'non-negative' if allow_zero else 'positive'}, got {value}")
 
 
 @dataclass(frozen=True)

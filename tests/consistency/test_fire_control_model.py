@@ -20,7 +20,7 @@ def test_batch_fire_control_is_close_to_the_tracker(scenario):
     ctx = load_context(scenario)
     flown = fly_threat_specs(ctx.threat_specs)
     tracked = observe_threats(ctx, flown)
-    rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+    rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
     _, batch = ctx.defence.timeline(flown.trajectory, ctx.rng(1), flown.names, rcs_m2=rcs)
     ref = tracked.fire_control_s
     assert np.array_equal(np.isfinite(ref), np.isfinite(batch))

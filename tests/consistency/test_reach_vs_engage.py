@@ -28,7 +28,7 @@ def test_reach_and_engage_agree_pair_by_pair(speed):
     rows = {(r["launch"], r["target"]): r for r in res.rows}
     for a, b in PAIRS:
         ectx = load_context("third_site_2007", interceptor_speed=speed, missile=missile, from_=a, to=b)
-        assert ectx.threat_specs[0]["rocket"].payload.rcs_m2 == catalog.missile(missile).payload.rcs_m2
+        assert ectx.threat_specs[0].rocket.payload.rcs_m2 == catalog.missile(missile).payload.rcs_m2
         eng, _ = engage_threats(ectx, fly_threat_specs(ectx.threat_specs), 100)
         (t,) = eng["threats"]
         row = rows[(a, b)]

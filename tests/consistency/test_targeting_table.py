@@ -39,7 +39,7 @@ def _points(rocket, site, az_lo_deg, az_hi_deg, seed):
 ])
 def test_table_guidance_is_consistent_with_the_per_point_solve(missile, site, az_lo, az_hi, seed):
     """Consistency test: ``aim(..., range_table=...)`` (minimum-energy kick and cut-off from the
-    table, then chord-Newton steps per aim point) against ``energy_table=False`` (the Newton
+    table, then chord-Newton steps per aim point) against ``interpolate=False`` (the Newton
     solve of every aim point on its own, the path ``engage`` and ``fly`` take) on 30
     seeded-random aim points from one launch site, from too close to reach to beyond maximum
     range. Tolerance: the same feasibility and reach, burnout flight-path angle within 0.3 deg,
@@ -47,8 +47,8 @@ def test_table_guidance_is_consistent_with_the_per_point_solve(missile, site, az
     lands within it (elsewhere no worse than the per-point solve)."""
     rk = catalog.missile(missile)
     (lat0, lon0, alt0), table, tlat, tlon = _points(rk, catalog.site(site), az_lo, az_hi, seed)
-    tab = aim(rk, lat0, lon0, alt0, tlat, tlon, range_table=table)
-    one = aim(rk, lat0, lon0, alt0, tlat, tlon, range_table=table, energy_table=False)
+    tab = aim(rk, lat0, lon0, alt0, tlat, tlon, interpolate=True, range_table=table)
+    one = aim(rk, lat0, lon0, alt0, tlat, tlon, range_table=table)
     np.testing.assert_array_equal(tab.feasible, one.feasible)
     np.testing.assert_array_equal(tab.feasible & (tab.miss_m < 1000.0), one.feasible & (one.miss_m < 1000.0))
     f = tab.feasible
@@ -69,7 +69,7 @@ def test_table_guidance_is_consistent_with_aiming_without_a_table():
     site = catalog.site("tabriz")
     (lat0, lon0, alt0), table, tlat, tlon = _points(rk, site, 280.0, 320.0, 3)
     keep = slice(5, N_POINTS - 7)  # 5-95 % of maximum range
-    tab = aim(rk, lat0, lon0, alt0, tlat[keep], tlon[keep], range_table=table)
+    tab = aim(rk, lat0, lon0, alt0, tlat[keep], tlon[keep], interpolate=True, range_table=table)
     own = aim(rk, lat0, lon0, alt0, tlat[keep], tlon[keep])
     assert tab.feasible.all() and own.feasible.all()
     dg = np.degrees(np.abs(_gamma_inertial(tab.trajectory) - _gamma_inertial(own.trajectory)))
@@ -87,10 +87,10 @@ def test_a_point_gets_the_same_guidance_alone_or_in_a_batch():
     rk = catalog.missile("shahab-3")
     (lat0, lon0, alt0), table, tlat, tlon = _points(rk, catalog.site("tabriz"), 200.0, 300.0, 4)
     targeting._TABLE_CACHE.clear()
-    few = aim(rk, lat0, lon0, alt0, tlat[10:14], tlon[10:14], range_table=table, dense=False)
+    few = aim(rk, lat0, lon0, alt0, tlat[10:14], tlon[10:14], interpolate=True, range_table=table, dense=False)
     targeting._TABLE_CACHE.clear()
-    every = aim(rk, lat0, lon0, alt0, tlat, tlon, range_table=table, dense=False)
-    again = aim(rk, lat0, lon0, alt0, tlat[10:14], tlon[10:14], range_table=table, dense=False)
+    every = aim(rk, lat0, lon0, alt0, tlat, tlon, interpolate=True, range_table=table, dense=False)
+    again = aim(rk, lat0, lon0, alt0, tlat[10:14], tlon[10:14], interpolate=True, range_table=table, dense=False)
     for sol in (few, again):
         for k in ("azimuth_rad", "kick_rad", "t_cutoff_s", "feasible", "miss_m"):
             np.testing.assert_array_equal(getattr(sol, k), getattr(every, k)[10:14])

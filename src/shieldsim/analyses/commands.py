@@ -12,7 +12,7 @@ to stdout stay in the CLI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ScenarioError
@@ -203,11 +203,17 @@ def _progress(progress):
     return progress if hasattr(progress, "task") else Progress(bool(progress))
 
 
-def whole(value, flag: str) -> int | None:
-    """A count given as 200, 1e6, "1e6" or "1_000_000": a whole number at least 1 (or None)."""
+#: Largest count ``whole`` reads (an input bound; each command's own limit, e.g. --trials'
+#: 10,000,000, is checked after it with the memory it would take).
+MAX_COUNT = 10**12
+
+
+def whole(value, flag: str, most: int = MAX_COUNT) -> int | None:
+    """A count given as 200, 1e6, "1e6" or "1_000_000": a whole number from 1 to ``most`` (or None)."""
     if value is None:
         return None
-    bad = ScenarioError(flag, f"expected a whole number (like 200 or 1e6), got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    bad = ScenarioError(flag, f"expected a whole number (like 200 or 1e6), got {shown}")
     if isinstance(value, bool):
         raise bad
     try:
@@ -218,6 +224,8 @@ def whole(value, flag: str) -> int | None:
         raise bad
     if x < 1:
         raise ScenarioError(flag, "must be at least 1")
+    if x > most:
+        raise ScenarioError(flag, f"{x:.3g} is more than the most this command takes, {most:,}")
     return int(x)
 
 
@@ -254,36 +262,78 @@ def context(scenario, overrides=(), seed=None, interceptor_speed=None, missile=N
         given = {**{f"doctrine.{k}": v for k, v in (doctrine or {}).items()}, **extra, "trials": trials,
                  "resolution_deg": resolution_deg}
         renamed = (_flag_error(e, DOCTRINE_FLAGS, given) or _flag_error(e, RAID_FLAGS, given)
-                   or (_flag_error(e, ARGUMENT_FLAGS, given) if e.field in ARGUMENT_FLAGS else None))
+                   or (_flag_error(e, ARGUMENT_FLAGS, given) if e.field in ARGUMENT_FLAGS else None)
+                   or _speed_error(e, interceptor_speed))
         if renamed is not None:
             raise renamed from None
         raise
 
 
-def select_threat(ctx, threat: str | None) -> None:
-    """``--threat NAME``: keep only that threat of the context (or refuse, listing them)."""
+def _published_speeds() -> tuple[float, float]:
+    """The lowest and highest published interceptor burnout speed of the catalog, km/s."""
+    from .. import catalog
+
+    spans = [e.get("published_burnout_speed_km_s") for e in catalog.entries("interceptor")]
+    spans = [p for p in spans if isinstance(p, dict)]
+    return (min(p.get("low", p.get("value")) for p in spans), max(p.get("high", p.get("value")) for p in spans))
+
+
+def _speed_error(e: ScenarioError, interceptor_speed) -> ScenarioError | None:
+    """An interceptor that cannot be rescaled to ``--interceptor-speed`` (its stages would not
+    lift off, or the speed is out of reach): one error naming the flag, with the catalog's
+    published burnout speeds as the sensible range."""
+    if interceptor_speed is None or e.field == "--interceptor-speed" or not (
+            e.field.startswith("stages.") or e.field.endswith("burnout_speed_km_s")):
+        return None
+    try:
+        lo, hi = _published_speeds()
+        span = f"; the catalog's interceptors burn out at {lo:g}-{hi:g} km/s (published)"
+    except (ValueError, KeyError, TypeError):
+        span = ""
+    why = e.reason.split(";")[0].split(" (")[0]
+    return ScenarioError("--interceptor-speed", f"{interceptor_speed:g} km/s cannot be flown ({why[:70]}){span}")
+
+
+def select_threat(ctx, threat: str | None):
+    """``--threat NAME``: the context with only that threat (or refuse, listing them)."""
     if threat is None:
-        return
-    names = [s["name"] for s in ctx.threat_specs]
+        return ctx
+    names = [s.name for s in ctx.threat_specs]
     if threat not in names:
-        raise ScenarioError("--threat", f"no threat named {threat!r}; threats: {', '.join(names)}")
-    ctx.threat_specs = [s for s in ctx.threat_specs if s["name"] == threat]
+        raise ScenarioError("--threat", f"no threat named {str(threat)[:60]!r}; threats: {', '.join(names)}")
+    return replace(ctx, threat_specs=tuple(s for s in ctx.threat_specs if s.name == threat))
 
 
-def check_out_dir(out, force: bool) -> None:
-    """``run -o DIR``: new or empty unless ``force``, so a run never overwrites results silently.
-    A directory holding only ``shieldsim sensitivity -o`` output is accepted (the run keeps a
-    fuller sensitivity.json it finds there)."""
-    path = Path(out)
-    if path.exists() and not path.is_dir():
-        raise ScenarioError("-o", f"{out} is a file, not a directory")
-    if force or not path.is_dir():
-        return
-    entries = [p.name for p in path.iterdir()]
-    sensitivity_only = entries and all(n == "sensitivity.json" or n.startswith("tornado") for n in entries)
-    if entries and not sensitivity_only:
-        raise ScenarioError("-o", f"{out} is not empty ({len(entries)} entries, e.g. {sorted(entries)[0]}); "
+def check_out_dir(out, force: bool) -> list[str]:
+    """``run -o DIR``: refused in one line naming ``-o`` before any work if DIR cannot be
+    written (``io.check_output_path``: ``-o /``, a file, a read-only place, a name too long),
+    and unless ``force``, if DIR holds files, so a run never overwrites results silently.
+    ``force`` replaces earlier shieldsim output and keeps the rest: the names returned (files
+    shieldsim does not write) are carried into the new DIR; the working directory itself is
+    refused. A directory holding only ``shieldsim sensitivity -o`` output is accepted; its
+    sensitivity.json and tornado charts are carried into the new DIR (the run keeps a fuller
+    sensitivity.json it finds)."""
+    import os
+
+    from ..io import check_output_path, foreign_entries
+
+    path = check_output_path(out, "-o")
+    if not path.is_dir():
+        return []
+    entries = sorted(p.name for p in path.iterdir())
+    sensitivity_only = bool(entries) and all(n == "sensitivity.json" or n.startswith("tornado") for n in entries)
+    if sensitivity_only:
+        return entries
+    if entries and not force:
+        raise ScenarioError("-o", f"{out} is not empty ({len(entries)} entries, e.g. {entries[0][:60]}); "
                                   "give a new directory, or --force to write over it")
+    if entries:
+        cwd = Path(os.getcwd())
+        if cwd == path or path in cwd.parents:
+            raise ScenarioError("-o", f"{out} is the working directory (or holds it); --force would replace it: "
+                                      "give a directory of its own")
+        return foreign_entries(path)  # the user's own files stay: --force writes beside them
+    return []
 
 
 # --- the commands ---------------------------------------------------------------------------
@@ -292,7 +342,7 @@ def observe(scenario, *, sensors=(), threat=None, overrides=(), seed=None, inter
     """``shieldsim observe``: each threat's sensor timeline, first track and fire-control track
     (the Stone Soup tracker); ``sensors`` (--sensor) observe with catalog sensors instead."""
     ctx = context(scenario, overrides, seed, interceptor_speed, missile, from_, to, sensors=list(sensors) or None)
-    select_threat(ctx, threat)
+    ctx = select_threat(ctx, threat)
     from .run import observe_threats
     from .threats import fly_threat_specs
 
@@ -314,7 +364,7 @@ def engage(scenario, *, trials=None, sspk=None, salvo=None, doctrine=None, threa
     # The trials are checked (count and memory) before the defence is built or anything flown.
     ctx = context(scenario, overrides, seed, interceptor_speed, missile, from_, to,
                   doctrine={"sspk": sspk, "salvo_size": salvo, "kind": doctrine}, trials=n_trials)
-    select_threat(ctx, threat)
+    ctx = select_threat(ctx, threat)
     from .run import engage_threats
     from .threats import fly_threat_specs
 
@@ -350,20 +400,26 @@ def footprint(scenario, *, launch=None, missile=None, resolution_deg=0.5, out=No
     polygons and, beside it, the Parquet grid."""
     if out is not None and not str(out).endswith(".geojson"):
         raise ScenarioError("-o", "the footprint file must end in .geojson (the Parquet grid goes beside it)")
+    if out is not None:
+        from ..io import check_output_path
+
+        check_output_path(out, "-o", kind="file")
     # The grid (aim points, memory) is checked before the defence is built or anything flown.
     ctx = context(scenario, overrides, seed, interceptor_speed, resolution_deg=resolution_deg)
     from .run import footprint_for
 
     with _progress(progress) as pg:
         fp = footprint_for(ctx, launch=launch, missile=missile, resolution_deg=resolution_deg, progress=pg)
-    if out is not None:
+    if out is not None:  # both files, or neither (io.output_files)
         from ..export import geojson, parquet
+        from ..io import output_files
 
-        out = str(out)
+        name = Path(out).name
         fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
                                         properties={"launch": fp.launch, "missile": fp.missile})
-        geojson.write_geojson(out, fc)
-        parquet.write_grid(out[: -len(".geojson")] + ".parquet", fp.columns())
+        with output_files(out) as stage:
+            geojson.write_geojson(stage / name, fc)
+            parquet.write_grid(stage / (name[: -len(".geojson")] + ".parquet"), fp.columns())
     return FootprintResult(fp.to_dict(), ctx, fp)
 
 
@@ -385,9 +441,9 @@ def raid(scenario, *, threat=None, max_size=None, decoys=None, trials=None, sspk
     ctx = context(scenario, overrides, seed, interceptor_speed, missile, from_, to,
                   doctrine={"sspk": sspk, "salvo_size": salvo, "kind": doctrine}, analysis=analysis)
     if adhoc and threat is not None:  # the one ad-hoc threat is the raid's
-        names = [s["name"] for s in ctx.threat_specs]
+        names = [s.name for s in ctx.threat_specs]
         if threat not in names:
-            raise ScenarioError("--threat", f"no threat named {threat!r}; threats: {', '.join(names)}")
+            raise ScenarioError("--threat", f"no threat named {str(threat)[:60]!r}; threats: {', '.join(names)}")
     from .run import engage_threats, raid_for
     from .threats import fly_threat_specs
 
@@ -429,8 +485,9 @@ def sweep(scenario, vary, out, *, dask=None, workers=2, overrides=(), seed=None,
           progress=False) -> SweepResult:
     """``shieldsim sweep``: the headline figures over the cartesian grid of ``vary``
     (``PATH=V1,V2,...`` strings) on Dask, one Parquet row per cell in ``out``."""
-    from .sweep import run_sweep
+    from .sweep import check_workers, run_sweep
 
+    check_workers(workers, dask)
     res = run_sweep(str(scenario), list(vary), out, address=dask, overrides=list(overrides), seed=seed,
                     interceptor_speed=interceptor_speed, n_workers=workers, progress=bool(progress))
     return SweepResult(res, out=Path(out))
@@ -456,7 +513,7 @@ def run(scenario, out, *, force=False, skip=(), only=None, figures=("png",), ove
     check_out_dir(out, force)
     res = run_scenario(str(scenario), out, overrides=list(overrides), seed=seed, progress=bool(progress),
                        interceptor_speed=interceptor_speed, command_line=command_line, figure_formats=formats,
-                       skip=tuple(skip), only=only)
+                       skip=tuple(skip), only=only, force=force)
     return RunResult(res, out=Path(out))
 
 
@@ -470,9 +527,24 @@ def sensitivity(scenario, method="oat", *, samples=None, dask=None, out=None, pa
 
         check_grid(footprint_region(load_scenario(str(scenario), overrides=list(overrides), seed=seed)),
                    resolution_deg, "--resolution-deg")
-    from .sensitivity import run_sensitivity
+    from contextlib import nullcontext
 
-    res = run_sensitivity(str(scenario), method, samples=samples, address=dask, out=out, overrides=list(overrides),
-                          seed=seed, interceptor_speed=interceptor_speed, params_only=list(params),
-                          resolution_deg=resolution_deg, n_workers=workers, progress=bool(progress))
+    from ..io import check_output_path, disk_error, output_lock
+    from .sensitivity import run_sensitivity
+    from .sweep import check_workers
+
+    if method == "sobol":
+        check_workers(workers, dask)
+    target = None if out is None else check_output_path(out, "-o")  # locked: one writer at a time
+    with output_lock(target) if target is not None else nullcontext():
+        try:
+            res = run_sensitivity(str(scenario), method, samples=samples, address=dask, out=out,
+                                  overrides=list(overrides), seed=seed, interceptor_speed=interceptor_speed,
+                                  params_only=list(params), resolution_deg=resolution_deg, n_workers=workers,
+                                  progress=bool(progress))
+        except OSError as exc:
+            err = disk_error(exc, target) if target is not None else None
+            if err is None:
+                raise
+            raise err from None
     return SensitivityResult(res.to_dict())

@@ -16,10 +16,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ScenarioError
+
+if TYPE_CHECKING:  # the flight modules load only when a command needs them (start-up time)
+    from ..scenario import Scenario
+    from .defence import DefenceModel
+    from .threats import ThreatSpec
 
 #: Most aim points one footprint grid may hold: 0.1 deg over the default region (Europe, 381 x 701 =
 #: 267,081 points) fits. Two loaded cores fly about 500 aim points a second (measured: 10,857
@@ -64,11 +70,10 @@ def check_grid(region, resolution_deg, field: str = "resolution_deg") -> int:
     fits = [r for r in _FINER_STEPS_DEG if math.prod(grid_shape(region, r)) <= MAX_AIM_POINTS
             and footprint_bytes(math.prod(grid_shape(region, r))) <= budget]
     lat_min, lat_max, lon_min, lon_max = region
-    hint = f"; use {fits[0]:g} or coarser (or a smaller region)" if fits else ""
+    hint = f"; use {fits[0]:g} or coarser" if fits else ""
     raise ScenarioError(field, f"{resolution_deg:g} deg over lat {lat_min:g} to {lat_max:g}, lon {lon_min:g} to "
-                               f"{lon_max:g} is {n:,} aim points ({ny:,} x {nx:,}), about {memory_text(need)} of "
-                               f"memory; the limit is {MAX_AIM_POINTS:,} aim points within {memory_text(budget)}"
-                               f"{hint}")
+                               f"{lon_max:g} is {n:,} aim points, about {memory_text(need)}; the limit is "
+                               f"{MAX_AIM_POINTS:,} within {memory_text(budget)}{hint}")
 
 
 def footprint_region(sc) -> tuple[float, float, float, float]:
@@ -96,11 +101,14 @@ def check_limits(sc, n_threats: int, trials: int | None = None, resolution_deg: 
         check_grid(region, resolution_deg, "resolution_deg")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    scenario: object
-    defence: object  # DefenceModel
-    threat_specs: list[dict]
+    """What every analysis of one scenario starts from: the validated scenario, its defence,
+    its threats (frozen; ``commands.select_threat`` derives a context with fewer) and the seed."""
+
+    scenario: Scenario
+    defence: DefenceModel
+    threat_specs: tuple[ThreatSpec, ...]
     seed: int
 
     def rng(self, stream: int = 0) -> np.random.Generator:
@@ -176,4 +184,4 @@ def load_context(scenario: str, overrides=(), seed=None, interceptor_speed=None,
 
     specs = adhoc_threat_specs(missile, from_, to) if any(a is not None for a in adhoc) else scenario_threat_specs(sc)
     defence = build_defence(sc, interceptor_speed, sensor_names)
-    return Context(sc, defence, specs, sc.seed)
+    return Context(sc, defence, tuple(specs), sc.seed)

@@ -23,11 +23,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..engagement import Battery, BattleSpace, ShotChain, battle_space, causal_chain, feasibility
+from ..engagement import Battery, BattleSpace, ShotChain, TrackWindows, battle_space, causal_chain, feasibility
 from ..flight import Trajectory
+
+if TYPE_CHECKING:
+    from ..doctrine import Doctrine
+    from ..sensors import Observation, Sensor
 
 
 @dataclass
@@ -35,7 +40,7 @@ class Assessment:
     """Per threat (n,) sensor timeline and per battery battle spaces."""
 
     names: list[str]
-    observation: object  # sensors.Observation
+    observation: Observation
     fire_control_s: np.ndarray
     commit_s: np.ndarray
     spaces: list[BattleSpace]  # one per battery, each battery alone
@@ -76,13 +81,16 @@ class Assessment:
 
 @dataclass
 class DefenceModel:
+    """The scenario's defence: batteries, sensors, doctrine and the fire-control timing
+    (module docstring); ``rcs_m2`` is the threats' radar cross-section, one or per threat."""
+
     batteries: list[Battery]
-    sensors: list
-    doctrine: object  # doctrine.Doctrine
+    sensors: list[Sensor]
+    doctrine: Doctrine
     decision_delay_s: float = 60.0
     track_settle_s: float = 60.0
     require_track: bool = True
-    rcs_m2: object = 0.05
+    rcs_m2: float | np.ndarray = 0.05
     decoys: int = 0
     sensor_dt_s: float = 2.0  # visibility grid; detection edges are refined to 1 ms (sensors.observe)
     meta: dict = field(default_factory=dict)
@@ -104,13 +112,17 @@ class DefenceModel:
             fc = np.full(traj.n, np.nan)
         return obs, fc
 
-    def track_windows(self, obs) -> list | None:
+    def track_windows(self, obs) -> TrackWindows | None:
+        """Every radar's detection intervals of every threat (``TrackWindows``; indexing it by
+        threat gives the (start, end) list), from the detection masks at once; None when the
+        doctrine does not require a track."""
         from ..sensors import Radar
 
         if not self.require_track:
             return None
         radars = [o for s, o in zip(obs.sensors, obs.observations) if isinstance(s, Radar)]
-        return [[w for o in radars for w in o.windows(i, obs.t_grid_s)] for i in range(obs.n)]
+        return TrackWindows.from_detections(obs.n, obs.t_grid_s, [o.detected for o in radars],
+                                            [o.first_detection_s for o in radars], [o.last_detection_s for o in radars])
 
     def assess(self, traj: Trajectory, rng: np.random.Generator, names=None, rcs_m2=None, dt_s: float = 1.0,
                timeline=None) -> Assessment:

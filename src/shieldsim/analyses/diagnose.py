@@ -176,7 +176,7 @@ def region_cities(ctx) -> list:
                 out.append(s)
                 seen.add(s.name)
     for spec in ctx.threat_specs:
-        s = spec["target"]
+        s = spec.target
         if s.name not in seen and inside(s):
             out.append(s)
             seen.add(s.name)
@@ -213,7 +213,7 @@ def city_defence(ctx, rng: np.random.Generator, cities=None) -> list[dict]:
         if todo.size == 0:
             continue
         sol = aim(rocket, lat0, lon0, site.alt_km * 1e3, np.radians(lat[todo]), np.radians(lon[todo]),
-                  "minimum-energy", range_table=table)
+                  "minimum-energy", interpolate=True, range_table=table)
         ok = sol.feasible & (sol.miss_m < 1000.0)
         if not ok.any():
             continue

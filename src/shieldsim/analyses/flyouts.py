@@ -118,10 +118,6 @@ def _crossing(tr, slat, slon, d, dt_s, t_max):
     return (np.where(ok, t, np.nan), np.where(ok, al[:, 0], np.nan), np.where(ok, bearing, np.nan))
 
 
-def _wrap(a):
-    return (np.asarray(a) + math.pi) % (2 * math.pi) - math.pi
-
-
 def _fly(boosters, idx, slat, slon, salt, az, kick, guidance, t_max):
     return fly_rockets([boosters[i] for i in idx], slat[idx], slon[idx], salt[idx], az, kick,
                        t_max_s=t_max, guidance=guidance)
@@ -140,17 +136,50 @@ def solve_flyouts(boosters, site_lat_deg, site_lon_deg, site_alt_km, lat_deg, lo
     arrays = np.broadcast_arrays(site_lat_deg, site_lon_deg, site_alt_km, lat_deg, lon_deg, alt_km, t_fly_s)
     slat, slon, salt, plat, plon, palt, tfly = (np.atleast_1d(np.asarray(a, float)).ravel() for a in arrays)
     m = plat.size
-    boosters = _as_list(boosters, m)
-    slat_r, slon_r, salt_m = np.radians(slat), np.radians(slon), salt * 1e3
-    plat_r, plon_r, palt_m = np.radians(plat), np.radians(plon), palt * 1e3
+    slat_r, slon_r = np.radians(slat), np.radians(slon)
+    plat_r, plon_r = np.radians(plat), np.radians(plon)
     d, az0 = site_relative(slat_r, slon_r, plat_r, plon_r)
-    d, az0 = np.atleast_1d(d), np.atleast_1d(az0)
-    t_max = float(np.nanmax(tfly)) * 1.5 + 120.0 if m else 0.0
-    nf = len(GUIDANCE)
+    g = _Engagements(_as_list(boosters, m), slat_r, slon_r, salt * 1e3, np.atleast_1d(d), np.atleast_1d(az0),
+                     palt * 1e3, float(np.nanmax(tfly)) * 1.5 + 120.0 if m else 0.0)
     kicks = np.linspace(KICK_MIN_RAD, KICK_MAX_RAD, n_scan)
+    found, guidance, kick, az, k_lo, k_hi = _scan(g, tfly, kicks)
+    active = found.copy()
+    for _ in range(MAX_ROUNDS):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        active[_refine(g, idx, az, kick, k_lo, k_hi, guidance, kicks, tol_m)] = False
+    return _final(g, az, kick, guidance, found, plat_r, plon_r)
 
-    # 1. Scan: every engagement x family x kick, in batches of bounded memory.
-    per = nf * n_scan * (t_max / SCAN_DT_S + 1) * 8
+
+@dataclass(frozen=True)
+class _Engagements:
+    """The fixed geometry of the fly-outs being solved, one row per engagement (SI, radians):
+    the battery sites, the intercept points' downrange ``d`` and azimuth ``az0`` from them, and
+    their altitudes; ``t_max`` bounds every flight."""
+
+    boosters: list
+    slat_r: np.ndarray
+    slon_r: np.ndarray
+    salt_m: np.ndarray
+    d: np.ndarray
+    az0: np.ndarray
+    palt_m: np.ndarray
+    t_max: float
+
+    def fly(self, idx, az, kick, guidance):
+        return _fly(self.boosters, idx, self.slat_r, self.slon_r, self.salt_m, az, kick, guidance, self.t_max)
+
+    def crossing(self, tr, idx, dt_s):
+        return _crossing(tr, self.slat_r[idx], self.slon_r[idx], self.d[idx], dt_s, self.t_max)
+
+
+def _scan(g: _Engagements, tfly: np.ndarray, kicks: np.ndarray):
+    """Step 1: fly every engagement x guidance family x kick (batches of bounded memory) and
+    pick the bracket whose altitude crossing at the point's downrange arrives closest to the
+    engagement's fly-out time. Returns found, guidance, kick, azimuth and the bracket's ends."""
+    m, nf, n_scan = g.palt_m.size, len(GUIDANCE), kicks.size
+    per = nf * n_scan * (g.t_max / SCAN_DT_S + 1) * 8
     step = max(1, int(MAX_FLOATS_PER_BATCH // per))
     t_sc = np.full((m, nf, n_scan), np.nan)
     h_sc = np.full((m, nf, n_scan), np.nan)
@@ -159,11 +188,11 @@ def solve_flyouts(boosters, site_lat_deg, site_lon_deg, site_alt_km, lat_deg, lo
         idx = np.arange(s, min(s + step, m))
         rep = np.repeat(idx, nf * n_scan)
         fam = np.tile(np.repeat(np.array(GUIDANCE, dtype=object), n_scan), idx.size)
-        tr = _fly(boosters, rep, slat_r, slon_r, salt_m, az0[rep], np.tile(kicks, idx.size * nf), fam, t_max)
-        t, h, b = _crossing(tr, slat_r[rep], slon_r[rep], d[rep], SCAN_DT_S, t_max)
+        tr = g.fly(rep, g.az0[rep], np.tile(kicks, idx.size * nf), fam)
+        t, h, b = g.crossing(tr, rep, SCAN_DT_S)
         shape = (idx.size, nf, n_scan)
         t_sc[idx], h_sc[idx], b_sc[idx] = t.reshape(shape), h.reshape(shape), b.reshape(shape)
-    f = h_sc - palt_m[:, None, None]
+    f = h_sc - g.palt_m[:, None, None]
     fa, fb = f[..., :-1], f[..., 1:]
     cross = np.isfinite(fa) & np.isfinite(fb) & ((fa > 0) != (fb > 0))
     u = np.where(cross, fa / np.where(cross, fa - fb, 1.0), 0.0)
@@ -176,9 +205,9 @@ def solve_flyouts(boosters, site_lat_deg, site_lon_deg, site_alt_km, lat_deg, lo
     guidance = np.array(GUIDANCE, dtype=object)[fam_i]
     k_lo, k_hi = kicks[k_i], kicks[k_i + 1]
     # Cross-range: the bearing error at the crossing, interpolated inside the bracket.
-    b_err = _wrap(b_sc[rows, fam_i, k_i] + u[rows, fam_i, k_i] * _wrap(b_sc[rows, fam_i, k_i + 1]
-                                                                        - b_sc[rows, fam_i, k_i]) - az0)
-    az = np.where(found, az0 - np.nan_to_num(b_err), az0)
+    step = E.wrap_lon(b_sc[rows, fam_i, k_i + 1] - b_sc[rows, fam_i, k_i])
+    b_err = E.wrap_lon(b_sc[rows, fam_i, k_i] + u[rows, fam_i, k_i] * step - g.az0)
+    az = np.where(found, g.az0 - np.nan_to_num(b_err), g.az0)
     kick = np.where(found, k_lo + u[rows, fam_i, k_i] * (k_hi - k_lo), kicks[np.clip(k_i, 0, n_scan - 1)])
     # Not found: keep the scan's fly-out that comes closest in altitude at the point's downrange.
     if not found.all():
@@ -187,76 +216,85 @@ def solve_flyouts(boosters, site_lat_deg, site_lon_deg, site_alt_km, lat_deg, lo
         nf_rows = ~found
         guidance[nf_rows] = np.array(GUIDANCE, dtype=object)[bf[nf_rows]]
         kick[nf_rows] = kicks[bk[nf_rows]]
+    return found, guidance, kick, az, k_lo, k_hi
 
-    # 2.-3. Rounds of (bracket at the current azimuth, Illinois on the kick, azimuth correction).
-    active = found.copy()
-    for _ in range(MAX_ROUNDS):
-        idx = np.flatnonzero(active)
+
+def _refine(g: _Engagements, idx, az, kick, k_lo, k_hi, guidance, kicks, tol_m: float):
+    """Steps 2-3, one round for the engagements ``idx``: bracket at the current azimuth,
+    Illinois on the kick, azimuth correction. Updates ``az``, ``kick``, ``k_lo``, ``k_hi`` in
+    place; returns the engagements now within tolerance across range (none where a bracket
+    was lost: it is widened for the next round)."""
+    # Re-evaluate the bracket's ends at the corrected azimuth.
+    both = np.concatenate([idx, idx])
+    tr = g.fly(both, np.concatenate([az[idx], az[idx]]), np.concatenate([k_lo[idx], k_hi[idx]]),
+               np.concatenate([guidance[idx], guidance[idx]]))
+    _, h, _ = g.crossing(tr, both, FINE_DT_S)
+    fl, fh = h[: idx.size] - g.palt_m[idx], h[idx.size:] - g.palt_m[idx]
+    ok = np.isfinite(fl) & np.isfinite(fh) & ((fl > 0) != (fh > 0))
+    if not ok.all():  # the corrected azimuth moved the root out of the interval: widen it
+        lost = idx[~ok]
+        k_lo[lost] = np.maximum(k_lo[lost] - 2 * (kicks[1] - kicks[0]), KICK_MIN_RAD)
+        k_hi[lost] = np.minimum(k_hi[lost] + 2 * (kicks[1] - kicks[0]), KICK_MAX_RAD)
+        idx = idx[ok]
+        fl, fh = fl[ok], fh[ok]
         if idx.size == 0:
-            break
-        # Re-evaluate the bracket's ends at the corrected azimuth.
-        tr = _fly(boosters, np.concatenate([idx, idx]), slat_r, slon_r, salt_m, np.concatenate([az[idx], az[idx]]),
-                  np.concatenate([k_lo[idx], k_hi[idx]]), np.concatenate([guidance[idx], guidance[idx]]), t_max)
-        _, h, _ = _crossing(tr, np.tile(slat_r[idx], 2), np.tile(slon_r[idx], 2), np.tile(d[idx], 2), FINE_DT_S, t_max)
-        fl, fh = h[: idx.size] - palt_m[idx], h[idx.size:] - palt_m[idx]
-        ok = np.isfinite(fl) & np.isfinite(fh) & ((fl > 0) != (fh > 0))
-        if not ok.all():  # the corrected azimuth moved the root out of the interval: widen it
-            lost = idx[~ok]
-            k_lo[lost] = np.maximum(k_lo[lost] - 2 * (kicks[1] - kicks[0]), KICK_MIN_RAD)
-            k_hi[lost] = np.minimum(k_hi[lost] + 2 * (kicks[1] - kicks[0]), KICK_MAX_RAD)
-            idx = idx[ok]
-            fl, fh = fl[ok], fh[ok]
-            if idx.size == 0:
-                continue
-        a, b, fa_, fb_ = k_lo[idx].copy(), k_hi[idx].copy(), fl, fh
-        x = (a * fb_ - b * fa_) / (fb_ - fa_)
-        side = np.zeros(idx.size, int)
-        conv = np.zeros(idx.size, bool)
-        for _ in range(MAX_STEPS):
-            tr = _fly(boosters, idx, slat_r, slon_r, salt_m, az[idx], x, guidance[idx], t_max)
-            _, h, _ = _crossing(tr, slat_r[idx], slon_r[idx], d[idx], FINE_DT_S, t_max)
-            fx = h - palt_m[idx]
-            # A fly-out that falls short of the point's downrange passes "below" it.
-            fx = np.where(np.isfinite(fx), fx, -(np.abs(fa_) + np.abs(fb_)))
-            conv |= np.abs(fx) < 0.25 * tol_m
-            live = ~conv
-            # Illinois: the end kept twice in a row has its value halved.
-            to_b = live & (np.sign(fx) == np.sign(fb_))
-            to_a = live & ~to_b
-            fa_ = np.where(to_b & (side == -1), fa_ / 2, fa_)
-            fb_ = np.where(to_a & (side == 1), fb_ / 2, fb_)
-            b, fb_ = np.where(to_b, x, b), np.where(to_b, fx, fb_)
-            a, fa_ = np.where(to_a, x, a), np.where(to_a, fx, fa_)
-            side = np.where(to_b, -1, np.where(to_a, 1, side))
-            conv |= np.abs(b - a) < 1e-10
-            if conv.all():
-                break
-            x = np.where(conv, x, (a * fb_ - b * fa_) / np.where(fb_ != fa_, fb_ - fa_, 1.0))
-        kick[idx] = x
-        k_lo[idx], k_hi[idx] = np.minimum(a, b), np.maximum(a, b)
-        # Widen the interval a little for the next round (the azimuth change moves the root).
-        width = np.maximum(k_hi[idx] - k_lo[idx], 0.25 * (kicks[1] - kicks[0]))
-        k_lo[idx] = np.maximum(np.minimum(k_lo[idx], x - 4 * width), KICK_MIN_RAD)
-        k_hi[idx] = np.minimum(np.maximum(k_hi[idx], x + 4 * width), KICK_MAX_RAD)
-        tr = _fly(boosters, idx, slat_r, slon_r, salt_m, az[idx], kick[idx], guidance[idx], t_max)
-        _, _, bearing = _crossing(tr, slat_r[idx], slon_r[idx], d[idx], FINE_DT_S, t_max)
-        err = np.nan_to_num(_wrap(bearing - az0[idx]))
-        az[idx] = az[idx] - err
-        # Cross-range miss of this round, metres (bearing error times the arc's sine).
-        xr = np.abs(err) * np.sin(d[idx] / 6371e3) * 6371e3
-        done = xr < 0.25 * tol_m
-        active[idx[done]] = False
+            return idx
+    x, a, b = _illinois(g, idx, az, guidance, k_lo[idx].copy(), k_hi[idx].copy(), fl, fh, tol_m)
+    kick[idx] = x
+    k_lo[idx], k_hi[idx] = np.minimum(a, b), np.maximum(a, b)
+    # Widen the interval a little for the next round (the azimuth change moves the root).
+    width = np.maximum(k_hi[idx] - k_lo[idx], 0.25 * (kicks[1] - kicks[0]))
+    k_lo[idx] = np.maximum(np.minimum(k_lo[idx], x - 4 * width), KICK_MIN_RAD)
+    k_hi[idx] = np.minimum(np.maximum(k_hi[idx], x + 4 * width), KICK_MAX_RAD)
+    tr = g.fly(idx, az[idx], kick[idx], guidance[idx])
+    _, _, bearing = g.crossing(tr, idx, FINE_DT_S)
+    err = np.nan_to_num(E.wrap_lon(bearing - g.az0[idx]))
+    az[idx] = az[idx] - err
+    # Cross-range miss of this round, metres (bearing error times the arc's sine).
+    xr = np.abs(err) * np.sin(g.d[idx] / 6371e3) * 6371e3
+    return idx[xr < 0.25 * tol_m]
 
-    # The final fly-outs, their arrival and their miss.
-    tr = fly_rockets(boosters, slat_r, slon_r, salt_m, az, kick, t_max_s=t_max, guidance=guidance)
-    t_arr, _, _ = _crossing(tr, slat_r, slon_r, d, FINE_DT_S, t_max)
+
+def _illinois(g: _Engagements, idx, az, guidance, a, b, fa_, fb_, tol_m: float):
+    """The Illinois method on the kick over the brackets [a, b] (values fa_, fb_) at fixed
+    azimuth: the kick that puts each fly-out through its point's altitude, and the bracket."""
+    x = (a * fb_ - b * fa_) / (fb_ - fa_)
+    side = np.zeros(idx.size, int)
+    conv = np.zeros(idx.size, bool)
+    for _ in range(MAX_STEPS):
+        tr = g.fly(idx, az[idx], x, guidance[idx])
+        _, h, _ = g.crossing(tr, idx, FINE_DT_S)
+        fx = h - g.palt_m[idx]
+        # A fly-out that falls short of the point's downrange passes "below" it.
+        fx = np.where(np.isfinite(fx), fx, -(np.abs(fa_) + np.abs(fb_)))
+        conv |= np.abs(fx) < 0.25 * tol_m
+        live = ~conv
+        # Illinois: the end kept twice in a row has its value halved.
+        to_b = live & (np.sign(fx) == np.sign(fb_))
+        to_a = live & ~to_b
+        fa_ = np.where(to_b & (side == -1), fa_ / 2, fa_)
+        fb_ = np.where(to_a & (side == 1), fb_ / 2, fb_)
+        b, fb_ = np.where(to_b, x, b), np.where(to_b, fx, fb_)
+        a, fa_ = np.where(to_a, x, a), np.where(to_a, fx, fa_)
+        side = np.where(to_b, -1, np.where(to_a, 1, side))
+        conv |= np.abs(b - a) < 1e-10
+        if conv.all():
+            break
+        x = np.where(conv, x, (a * fb_ - b * fa_) / np.where(fb_ != fa_, fb_ - fa_, 1.0))
+    return x, a, b
+
+
+def _final(g: _Engagements, az, kick, guidance, found, plat_r, plon_r) -> FlyoutSolution:
+    """The final fly-outs, their arrival and their miss (for one not found, the closest
+    approach of the scan's best fly-out, to report what was not found)."""
+    tr = fly_rockets(g.boosters, g.slat_r, g.slon_r, g.salt_m, az, kick, t_max_s=g.t_max, guidance=guidance)
+    t_arr, _, _ = _crossing(tr, g.slat_r, g.slon_r, g.d, FINE_DT_S, g.t_max)
     p = tr.position_ecef(np.where(np.isfinite(t_arr), t_arr, 0.0)[:, None])[:, 0]
-    q = np.stack(E.geodetic_to_ecef(plat_r, plon_r, palt_m), axis=-1)
+    q = np.stack(E.geodetic_to_ecef(plat_r, plon_r, g.palt_m), axis=-1)
     miss = np.where(np.isfinite(t_arr), np.linalg.norm(p - q, axis=-1), np.nan)
     if not found.all():
-        # Closest approach of the scan's best fly-out, for the report of what was not found.
         sel = np.flatnonzero(~found)
-        ts = np.arange(0.0, t_max + FINE_DT_S, FINE_DT_S)
+        ts = np.arange(0.0, g.t_max + FINE_DT_S, FINE_DT_S)
         pp = tr[sel].position_ecef(ts)
         dist = np.linalg.norm(pp - q[sel][:, None, :], axis=-1)
         j = np.nanargmin(np.where(np.isfinite(dist), dist, np.inf), axis=1)
@@ -314,7 +352,7 @@ def flyout_tracks(batteries: Sequence[Any], engage_threats: Sequence[Mapping[str
             la, lo, al = sol.trajectory[i].geodetic(tau)
             scale = t_fly / t_arr
             samples = {"t_s": launch[i] + tau * scale, "lat_deg": np.degrees(la[0]),
-                       "lon_deg": (np.degrees(lo[0]) + 180.0) % 360.0 - 180.0, "alt_km": al[0] / 1e3}
+                       "lon_deg": E.wrap_lon(np.degrees(lo[0]), degrees=True), "alt_km": al[0] / 1e3}
         else:
             scale = float("nan")
             samples = {k: np.empty(0) for k in ("t_s", "lat_deg", "lon_deg", "alt_km")}

@@ -136,7 +136,7 @@ def assess_aim_points(defence: DefenceModel, rocket, launch, lat_deg, lon_deg, r
     for s in range(0, todo.size, CHUNK):
         pts = todo[s:s + CHUNK]
         sol = aim(rocket, lat0, lon0, launch.alt_km * 1e3, np.radians(lat_deg[pts]), np.radians(lon_deg[pts]),
-                  trajectory, range_table=table)
+                  trajectory, interpolate=True, range_table=table)
         ok = sol.feasible & (sol.miss_m < 1000.0)
         reachable[pts] = ok
         if ok.any():

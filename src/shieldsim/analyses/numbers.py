@@ -150,76 +150,91 @@ def headline_numbers(results: dict) -> dict[str, Number]:
     ``raid_size``, ``raid_p_no_leak``, ``raid_expected_leakers`` and per decoy count
     ``raid_expected_leakers:decoys=D``; per city ``city_shots:CITY``.
     """
-    out: dict[str, Number] = {}
+    steps = (_defence_numbers, _footprint_numbers, _reach_numbers, _engage_numbers, _raid_numbers, _city_numbers)
+    return {n.key: n for step in steps for n in step(results)}
 
-    def put(n: Number):
-        out[n.key] = n
 
+def _defence_numbers(results: dict):
     for b in (results.get("defence") or {}).get("batteries", []):
-        put(number(f"flown_burnout_speed_km_s:{b['name']}", b["burnout_speed_km_s"], "km/s",
-                   f"{b['name']}'s {b['interceptor']} burnout speed as flown"))
+        yield number(f"flown_burnout_speed_km_s:{b['name']}", b["burnout_speed_km_s"], "km/s",
+                     f"{b['name']}'s {b['interceptor']} burnout speed as flown")
         if b.get("nominal_burnout_speed_km_s") is not None:
-            put(number(f"nominal_burnout_speed_km_s:{b['name']}", b["nominal_burnout_speed_km_s"], "km/s",
-                       f"{b['name']}'s {b['interceptor']} burnout speed as set ({b.get('burnout_speed_set_by')})"))
+            yield number(f"nominal_burnout_speed_km_s:{b['name']}", b["nominal_burnout_speed_km_s"], "km/s",
+                         f"{b['name']}'s {b['interceptor']} burnout speed as set ({b.get('burnout_speed_set_by')})")
+
+
+def _footprint_numbers(results: dict):
     fp = results.get("footprint")
-    if fp:
-        put(percent("defended_pct", fp["defended_fraction"], "share of the reachable aim points defended"))
-        put(number("reachable_points", fp["reachable_points"], "count", "aim points the missiles reach"))
-        for m in fp.get("missiles") or []:
-            if m.get("aim_points"):
-                put(percent(f"defended_pct:{m['missile']}", m["defended_fraction"],
-                            f"share of the aim points {m['missile']} attacks that are defended"))
+    if not fp:
+        return
+    yield percent("defended_pct", fp["defended_fraction"], "share of the reachable aim points defended")
+    yield number("reachable_points", fp["reachable_points"], "count", "aim points the missiles reach")
+    for m in fp.get("missiles") or []:
+        if m.get("aim_points"):
+            yield percent(f"defended_pct:{m['missile']}", m["defended_fraction"],
+                          f"share of the aim points {m['missile']} attacks that are defended")
+
+
+def _reach_numbers(results: dict):
     reach = results.get("reach")
-    if reach:
-        pairs = reach["pairs"]
-        th = speed_thresholds(pairs, min(reach.get("speeds_km_s") or [4.0]))
-        now = {(p["launch"], p["target"]) for p in pairs if p["feasible"]}
-        faster = [v for k, v in th.items() if k not in now and math.isfinite(v)]
-        put(number("reach_pairs", len(th), "count", "launch × target pairs"))
-        put(number("reach_pairs_engageable", len(now), "count", "pairs engageable at the scenario's interceptor speed"))
-        put(number("reach_pairs_faster", len(faster), "count", "pairs engageable only by a faster interceptor"))
-        put(number("reach_pairs_never", len(th) - len(now) - len(faster), "count",
-                   "pairs engageable at no interceptor speed scanned"))
-        finite = [v for v in th.values() if math.isfinite(v)]
-        put(number("first_engageable_speed_km_s", min(finite, default=None), "km/s",
-                   "lowest interceptor burnout speed at which some pair is engageable"))
-        put(number("last_threshold_speed_km_s", max(finite, default=None), "km/s",
-                   "highest interceptor burnout speed any engageable pair needs"))
-        put(number("half_engageable_speed_km_s", half_speed(th), "km/s",
-                   "lowest interceptor burnout speed at which half the pairs are engageable"))
-    eng = results.get("engage")
-    obs = {t["threat"]: t for t in (results.get("observe") or {}).get("threats", [])}
-    if eng:
-        for t in eng["threats"]:
-            name = t["threat"]
-            put(number(f"shots:{name}", t["shot_opportunities"], "count", f"{name}: shot opportunities"))
-            put(number(f"p_kill:{name}", t["p_kill"], "", f"{name}: kill probability"))
-            e = t["engagements"][0] if t["engagements"] else {}
-            put(number(f"first_intercept_s:{name}", e.get("intercept_s"), "s", f"{name}: first intercept",
-                       SURROGATE))
-            put(number(f"intercept_altitude_km:{name}", e.get("intercept_altitude_km"), "km",
-                       f"{name}: altitude of the first intercept", SURROGATE))
-            put(number(f"closing_speed_km_s:{name}", e.get("closing_speed_km_s"), "km/s",
-                       f"{name}: closing speed of the first intercept", SURROGATE))
-            put(number(f"fire_control_s:{name}", t.get("fire_control_s"), "s",
-                       f"{name}: fire-control track (the batch model the shots use)", SURROGATE))
-    for name, o in obs.items():
-        put(number(f"tracker_fire_control_s:{name}", o.get("fire_control_s"), "s",
-                   f"{name}: fire-control track of the Stone Soup tracker (the reference)", TRACKER))
+    if not reach:
+        return
+    pairs = reach["pairs"]
+    th = speed_thresholds(pairs, min(reach.get("speeds_km_s") or [4.0]))
+    now = {(p["launch"], p["target"]) for p in pairs if p["feasible"]}
+    faster = [v for k, v in th.items() if k not in now and math.isfinite(v)]
+    yield number("reach_pairs", len(th), "count", "launch × target pairs")
+    yield number("reach_pairs_engageable", len(now), "count", "pairs engageable at the scenario's interceptor speed")
+    yield number("reach_pairs_faster", len(faster), "count", "pairs engageable only by a faster interceptor")
+    yield number("reach_pairs_never", len(th) - len(now) - len(faster), "count",
+                 "pairs engageable at no interceptor speed scanned")
+    finite = [v for v in th.values() if math.isfinite(v)]
+    yield number("first_engageable_speed_km_s", min(finite, default=None), "km/s",
+                 "lowest interceptor burnout speed at which some pair is engageable")
+    yield number("last_threshold_speed_km_s", max(finite, default=None), "km/s",
+                 "highest interceptor burnout speed any engageable pair needs")
+    yield number("half_engageable_speed_km_s", half_speed(th), "km/s",
+                 "lowest interceptor burnout speed at which half the pairs are engageable")
+
+
+def _engage_numbers(results: dict):
+    """Per threat: the batch model's shots and first intercept, then the tracker's fire control."""
+    for t in (results.get("engage") or {}).get("threats", []):
+        name = t["threat"]
+        yield number(f"shots:{name}", t["shot_opportunities"], "count", f"{name}: shot opportunities")
+        yield number(f"p_kill:{name}", t["p_kill"], "", f"{name}: kill probability")
+        e = t["engagements"][0] if t["engagements"] else {}
+        yield number(f"first_intercept_s:{name}", e.get("intercept_s"), "s", f"{name}: first intercept", SURROGATE)
+        yield number(f"intercept_altitude_km:{name}", e.get("intercept_altitude_km"), "km",
+                     f"{name}: altitude of the first intercept", SURROGATE)
+        yield number(f"closing_speed_km_s:{name}", e.get("closing_speed_km_s"), "km/s",
+                     f"{name}: closing speed of the first intercept", SURROGATE)
+        yield number(f"fire_control_s:{name}", t.get("fire_control_s"), "s",
+                     f"{name}: fire-control track (the batch model the shots use)", SURROGATE)
+    for o in (results.get("observe") or {}).get("threats", []):
+        name = o["threat"]
+        yield number(f"tracker_fire_control_s:{name}", o.get("fire_control_s"), "s",
+                     f"{name}: fire-control track of the Stone Soup tracker (the reference)", TRACKER)
+
+
+def _raid_numbers(results: dict):
     raid = results.get("raid")
-    if raid:
-        size = raid.get("headline_size") or raid["raid_sizes"][-1]
-        k = raid["raid_sizes"].index(size) if size in raid["raid_sizes"] else len(raid["raid_sizes"]) - 1
-        base = raid["curves"][0]
-        put(number("raid_size", raid["raid_sizes"][k], "count", f"raid size ({raid['threat']})"))
-        put(number("raid_p_no_leak", base["p_no_leak"][k], "", f"probability no warhead of the raid leaks "
-                                                                 f"({base['label']})"))
-        put(number("raid_expected_leakers", base["expected_leakers"][k], "warheads",
-                   f"expected leaking warheads of the raid ({base['label']})"))
-        for c in raid["curves"]:
-            put(number(f"raid_expected_leakers:decoys={c['decoys']}", c["expected_leakers"][k], "warheads",
-                       f"expected leaking warheads of the raid ({c['label']})"))
+    if not raid:
+        return
+    size = raid.get("headline_size") or raid["raid_sizes"][-1]
+    k = raid["raid_sizes"].index(size) if size in raid["raid_sizes"] else len(raid["raid_sizes"]) - 1
+    base = raid["curves"][0]
+    yield number("raid_size", raid["raid_sizes"][k], "count", f"raid size ({raid['threat']})")
+    yield number("raid_p_no_leak", base["p_no_leak"][k], "", f"probability no warhead of the raid leaks "
+                                                             f"({base['label']})")
+    yield number("raid_expected_leakers", base["expected_leakers"][k], "warheads",
+                 f"expected leaking warheads of the raid ({base['label']})")
+    for c in raid["curves"]:
+        yield number(f"raid_expected_leakers:decoys={c['decoys']}", c["expected_leakers"][k], "warheads",
+                     f"expected leaking warheads of the raid ({c['label']})")
+
+
+def _city_numbers(results: dict):
     for c in results.get("cities") or []:
-        put(number(f"city_shots:{c['city']}", c["shot_opportunities"] if c["reachable"] else None, "count",
-                   f"{c['city']}: shot opportunities"))
-    return out
+        yield number(f"city_shots:{c['city']}", c["shot_opportunities"] if c["reachable"] else None, "count",
+                     f"{c['city']}: shot opportunities")

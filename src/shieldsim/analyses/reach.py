@@ -6,7 +6,7 @@ pair: ``feasible``, ``margin_s`` (latest launch that still intercepts minus the 
 time: negative means the interceptor would have had to leave that much earlier),
 ``intercept_altitude_km`` of the earliest intercept, and ``min_burnout_speed_km_s``: the
 lowest interceptor burnout speed that makes the pair feasible, found by re-flying the
-interceptor rescaled (``interceptors.at_burnout_speed``) over a grid of speeds and
+interceptor rescaled (``interceptors.at_burnout_speeds``) over a grid of speeds and
 interpolating the margin's zero crossing. This is the number that shows where, inside
 the disputed 6-9 km/s of the two-stage GBI, the answer flips [@afp-2008-postol; @spacenews-2007-third-site;
 @lewis-postol-2008-bulletin; @mda-2007-europe-brochure; @wilkening-2012; @butt-postol-2011].
@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..engagement import Battery
-from ..interceptors import at_burnout_speed, build_table
+from ..interceptors import at_burnout_speeds, build_table
 from .defence import DefenceModel
-from .threats import fly_threat_specs
+from .threats import fly_threat_specs, pair_threat_specs
 
 DEFAULT_SPEEDS_KM_S = (4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0)
 
@@ -41,8 +41,7 @@ class ReachResult:
         return len({(r["launch"], r["target"]) for r in self.rows if r["feasible"]})
 
 
-def _battery_at_speed(b: Battery, v_km_s: float) -> Battery:
-    itc = at_burnout_speed(b.interceptor, v_km_s)
+def _battery_with(b: Battery, itc) -> Battery:
     return replace(b, interceptor=itc, table=build_table(itc.booster, b.lat_deg, b.alt_km))
 
 
@@ -51,8 +50,7 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
     from .. import catalog
 
     rocket = catalog.missile(missile, field="--missile")
-    specs = [{"name": f"{missile} {a.name}->{b.name}", "missile": missile, "rocket": rocket, "launch": a, "target": b,
-              "trajectory": "minimum-energy", "field_to": "--target"} for a in launches for b in targets]
+    specs = pair_threat_specs(missile, rocket, [(a, b) for a in launches for b in targets])
     flown = fly_threat_specs(specs)
     # The threat's own radar cross-section (the SS-27's 0.01 m2, not a default): detection
     # range, and so the fire-control time, scale with RCS^(1/4).
@@ -62,8 +60,12 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
         progress(1)
     # Margin of every pair against every battery at each speed of the grid.
     margins = np.full((len(specs), len(defence.batteries), len(speeds_km_s)), np.nan)
+    # Each battery's interceptor rescaled to every speed at once (``interceptors.at_burnout_speeds``:
+    # the searches flown side by side, each answer that of its own ``at_burnout_speed``); the
+    # fly-out tables one speed at a time, so only one speed's are held.
+    rescaled = [at_burnout_speeds(b.interceptor, list(speeds_km_s)) for b in defence.batteries]  # [battery][speed]
     for k, v in enumerate(speeds_km_s):
-        dm = replace(defence, batteries=[_battery_at_speed(b, v) for b in defence.batteries])
+        dm = replace(defence, batteries=[_battery_with(b, rescaled[j][k]) for j, b in enumerate(defence.batteries)])
         a = dm.assess(flown.trajectory, rng, flown.names, timeline=tl)
         for j, sp in enumerate(a.spaces):
             margins[:, j, k] = np.where(sp.feasible, np.maximum(np.nan_to_num(sp.margin_s, nan=0.0), 0.0),
@@ -85,7 +87,7 @@ def reach_analysis(defence: DefenceModel, missile: str, launches: list, targets:
                 w = 0.0 if m1 == m0 else -m0 / (m1 - m0)
                 vmin = float(sp[k - 1] + w * (sp[k] - sp[k - 1]))
             rows.append({
-                "launch": s["launch"].name, "target": s["target"].name, "battery": b.name,
+                "launch": s.launch.name, "target": s.target.name, "battery": b.name,
                 "interceptor": b.interceptor.name, "feasible": bool(bs.feasible[i]),
                 "margin_s": None if not math.isfinite(bs.margin_s[i]) else round(float(bs.margin_s[i]), 1),
                 "min_burnout_speed_km_s": None if vmin is None else round(vmin, 2),

@@ -5,9 +5,10 @@ the sensor timelines with the tracker, the engagements with Monte Carlo outcomes
 battery cannot fire, the per-city defence, the defended-area footprint, the reach table, the
 raid curves, the key assumptions' sensitivity, the export files), each of which ``skip`` /
 ``only`` may leave out. Each result is written to DIR/results.json atomically as soon as it
-is computed (an interrupted run keeps what it had finished), then the headline numbers
+is computed (an interrupted run keeps what it had finished, ``"complete": false``), then the headline numbers
 (``numbers.headline_numbers``, rounded once), the self-contained report and its figures as
-files. ``results["provenance"]`` says what produced it (``provenance.py``). ``headline``
+files. DIR is written as a whole: into a partial sibling renamed into place when complete
+(``io.output_dir``). ``results["provenance"]`` says what produced it (``provenance.py``). ``headline``
 is the short set of figures ``compare`` and ``sweep`` put side by side.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..earth import wrap_lon
 from ..io import atomic_write_text, write_json
 from .context import load_context
 from .progress import Progress  # Rich bars on stderr (also imported from here by sensitivity)
@@ -37,7 +39,7 @@ def observe_threats(ctx, flown, track: bool = True):
     from ..sensors import observe
     from ..tracking import track_observation
 
-    rcs = [s["rocket"].payload.rcs_m2 for s in ctx.threat_specs]
+    rcs = [s.rocket.payload.rcs_m2 for s in ctx.threat_specs]
     obs = observe(flown.trajectory, ctx.defence.sensors, np.asarray(rcs), ctx.rng(1), dt=ctx.defence.sensor_dt_s,
                   threat_names=flown.names, measurements=track)
     if track and any(m for m in obs.measurements.values()):
@@ -48,7 +50,7 @@ def observe_threats(ctx, flown, track: bool = True):
 def engage_threats(ctx, flown, n_trials: int):
     """The engage contract: battle spaces, engagements and Monte Carlo outcomes per threat."""
     d = ctx.defence
-    rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+    rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
     a = d.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
     out = d.outcomes(a, n_trials, ctx.rng(3))
     threats = []
@@ -82,7 +84,7 @@ def _intercept_point(traj, i, t, closing):
         return {}
     lat, lon, alt = traj[i].geodetic(np.array([t]))
     return {"intercept_altitude_km": _r(alt[0, 0] / 1e3, 1), "intercept_lat_deg": _r(math.degrees(lat[0, 0]), 4),
-            "intercept_lon_deg": _r((math.degrees(lon[0, 0]) + 180) % 360 - 180, 4),
+            "intercept_lon_deg": _r(wrap_lon(math.degrees(lon[0, 0]), degrees=True), 4),
             "closing_speed_km_s": _r(closing / 1e3, 3)}
 
 
@@ -168,6 +170,8 @@ PARTS = {
     "footprint": "the defended-area grid",
     "reach": "the reach table (launch base x target x battery) and the interceptor speed that flips it",
     "raid": "raid curves with and without decoys",
+    "sharing": "the early-warning exchange: what each partner would gain from shared warning "
+               "(shieldsim exchange value)",
     "key_assumptions": "one-at-a-time sensitivity of analysis.key_assumptions (DIR/sensitivity.json)",
     "exports": "CZML, KML, GeoJSON and Parquet files",
 }
@@ -211,18 +215,36 @@ def figure_format_list(formats) -> list[str]:
     return out
 
 
+def check_runnable(sc) -> None:
+    """What ``run`` needs beyond a valid scenario (``scenario check`` refuses the same, so what
+    it accepts, ``run`` completes): threats to fly, batteries for the engagement analyses, a
+    sensor switched on for the tracks. A ScenarioError naming the field otherwise."""
+    from ..errors import ScenarioError
+
+    if not sc.threats:
+        raise ScenarioError("threats", "the scenario has no threats; run, observe and engage need at least one")
+    if not sc.batteries:
+        raise ScenarioError("batteries", "the scenario has no batteries; run needs at least one")
+    if not any(s.enabled for s in sc.sensors):
+        raise ScenarioError("sensors", "the scenario has no sensors switched on; run needs at least one")
+
+
 def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None = None, progress: bool = True,
                  interceptor_speed: float | None = None, *, command_line: list[str] | None = None,
                  figure_formats: Sequence[str] = ("png",), skip: Collection[str] = (),
-                 only: Collection[str] | None = None) -> dict:
+                 only: Collection[str] | None = None, force: bool = True) -> dict:
     """Run everything and write DIR/results.json, report.html, the figures and the exports.
 
     Parameters
     ----------
     scenario, overrides, seed, interceptor_speed : as every command (``--set``, ``--seed``,
         ``--interceptor-speed``).
-    out : the output directory (created).
-    progress : Rich progress bars.
+    out : the output directory. It is written as a whole (``io.output_dir``): into a temporary
+        sibling ``.DIR.partial-PID-RAND``, renamed to DIR only when the run is complete, with
+        DIR locked against a second writer; a run that fails or is killed leaves DIR as it was.
+    force : replace a DIR of earlier shieldsim output (``--force``); False refuses a DIR that
+        holds anything but ``shieldsim sensitivity`` output (``commands.check_out_dir``).
+    progress : Rich progress bars (and one line on stderr naming the partial folder).
     command_line : the command that asked for the run (the CLI passes ``sys.argv``), recorded
         in ``results["provenance"]`` and the report; None records None.
     figure_formats : the formats in which the report's figures are also written, as
@@ -237,109 +259,165 @@ def run_scenario(scenario: str, out: str | Path, overrides=(), seed: int | None 
         results.json, listed in ``results["parts"]["skipped"]``, and "not computed (skipped)"
         in the report. The threats are always flown.
 
-    Bad input (the scenario, ``--set``, a part's or a format's name) is refused before
+    results.json is rewritten atomically after each part with ``"complete": false`` (an
+    interrupted run keeps what it had finished, in the partial folder) and ``true`` at the end.
+    Bad input (the scenario, ``--set``, a part's or a format's name, ``-o``) is refused before
     anything is computed or written.
     """
+    from ..io import output_dir
     from ..scenario import load_scenario
-    from .numbers import headline_numbers
-    from .provenance import provenance
+    from .commands import check_out_dir
 
     t_start = time.perf_counter()
     parts = selected_parts(skip, only)
     formats = figure_format_list(figure_formats)
     sc = load_scenario(scenario, list(overrides), seed)
+    check_runnable(sc)
     assumptions = key_assumption_names(sc, scenario, overrides, seed) if "key_assumptions" in parts else []
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    skipped = [p for p in PARTS if p not in parts]
-    with Progress(progress) as pg:
-        step = pg.task("scenario and fly-out fans", 1)
-        ctx = load_context(scenario, overrides, seed, interceptor_speed)
-        step()
-        step = pg.task("threat trajectories", 1)
-        flown = fly_threat_specs(ctx.threat_specs)
-        results = {"scenario": ctx.scenario.name, "title": ctx.scenario.title, "seed": ctx.seed,
-                   "provenance": {**provenance(ctx.scenario, seed=ctx.seed, command_line=command_line,
-                                               interceptor_speed_km_s=interceptor_speed, overrides=overrides),
-                                  "places": _places(ctx)},
-                   "parts": {"computed": parts, "skipped": skipped},
-                   "defence": defence_summary(ctx, interceptor_speed), "threats": flown.summary(),
-                   **{p: None for p in ("observe", "engage", "fire_control", "cities", "footprint", "reach", "raid")
-                      if p not in parts}}
-        write_json(out / "results.json", results)
-        exports = "exports" in parts
-        step()
-        obs = None
-        if "observe" in parts:
-            step = pg.task("sensors and tracking", 1)
-            obs = observe_threats(ctx, flown)
-            results["observe"] = obs.to_dict()
-            write_json(out / "results.json", results)
-            step()
-        assessment = None
-        if "engage" in parts:
-            step = pg.task("engagements (Monte Carlo)", 1)
-            eng, assessment = engage_threats(ctx, flown, ctx.scenario.analysis.trials)
-            add_diagnostics(ctx, flown, eng, assessment)
-            results["engage"] = eng
-            results["fire_control"] = (fire_control_comparison(ctx, flown, eng, obs) if obs is not None else None)
-            write_json(out / "results.json", results)
-            step()
-        if exports:
-            _write_track_exports(out, ctx, flown, results)
-        if "cities" in parts:
-            from .diagnose import city_defence
-
-            step = pg.task("cities", 1)
-            results["cities"] = city_defence(ctx, ctx.rng(7))
-            write_json(out / "results.json", results)
-            step()
-        fp = None
-        if "footprint" in parts:
-            fp = footprint_for(ctx, progress=pg)
-            results["footprint"] = fp.to_dict()
-            if exports:
-                from ..export import geojson, parquet
-
-                fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
-                                                properties={"launch": fp.launch, "missile": fp.missile})
-                geojson.write_geojson(out / "footprint.geojson", fc)
-                parquet.write_grid(out / "footprint.parquet", fp.columns())
-            write_json(out / "results.json", results)
-        reach = None
-        if "reach" in parts:
-            reach = reach_for(ctx, progress=pg)
-            add_reach_diagnostics(ctx, reach)
-            results["reach"] = {**reach.to_dict(), "missile": ctx.scenario.analysis.reach.missile,
-                                "speeds_km_s": [float(v) for v in reach.speeds_km_s]}
-            if exports:
-                from ..export import parquet
-
-                parquet.write_grid(out / "reach.parquet", _columns(reach.rows))
-            write_json(out / "results.json", results)
-        raid = None
-        if "raid" in parts:
-            step = pg.task("raid curves", 1)
-            if assessment is None:  # engage skipped: the raid still needs the threats' shot timelines
-                rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
-                assessment = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
-            raid = raid_for(ctx, flown, assessment)
-            results["raid"] = {**raid.to_dict(), "headline_size": ctx.scenario.analysis.raid.headline_size}
-            write_json(out / "results.json", results)
-            step()
+    announce = _announce if progress else None
+    with output_dir(out, check=lambda target: check_out_dir(target, force), announce=announce) as stage, \
+            Progress(progress) as pg:
+        run = _Run(scenario, overrides, seed, interceptor_speed, stage, pg, parts)
+        run.start(command_line)
+        for part in ("observe", "engage", "cities", "footprint", "reach", "raid", "sharing"):
+            if part in parts:
+                getattr(run, part)()
+            if part == "engage" and run.exports:  # the tracks, with engage's fly-outs when it ran
+                _write_track_exports(stage, run.ctx, run.flown, run.results)
         if "key_assumptions" in parts:
-            key_assumptions(ctx, scenario, assumptions, out, overrides, seed, interceptor_speed, pg)
-        results["headline"] = {k: n.to_dict() for k, n in headline_numbers(results).items()}
-        step = pg.task("report", 1)
+            key_assumptions(run.ctx, scenario, assumptions, stage, overrides, seed, interceptor_speed, pg)
+        run.report(formats, t_start)
+    return run.results
+
+
+def _announce(partial: Path) -> None:
+    import sys
+
+    sys.stderr.write(f"writing into {partial} (renamed into place when complete)\n")
+
+
+class _Run:
+    """The steps of ``run_scenario``: each computes one part into ``results`` and rewrites
+    results.json (``"complete": false``) in the partial folder ``out``."""
+
+    def __init__(self, scenario, overrides, seed, interceptor_speed, out: Path, pg, parts):
+        self.scenario, self.overrides, self.seed, self.speed = scenario, overrides, seed, interceptor_speed
+        self.out, self.pg, self.parts = Path(out), pg, parts
+        self.exports = "exports" in parts
+        self.obs = self.assessment = self.fp = self.reach_result = self.raid_result = None
+
+    def save(self) -> None:
+        write_json(self.out / "results.json", self.results)
+
+    def start(self, command_line) -> None:
+        from .provenance import provenance
+
+        step = self.pg.task("scenario and fly-out fans", 1)
+        ctx = self.ctx = load_context(self.scenario, self.overrides, self.seed, self.speed)
+        step()
+        step = self.pg.task("threat trajectories", 1)
+        self.flown = fly_threat_specs(ctx.threat_specs)
+        skipped = [p for p in PARTS if p not in self.parts]
+        self.results = {
+            "scenario": ctx.scenario.name, "title": ctx.scenario.title, "seed": ctx.seed,
+            "provenance": {**provenance(ctx.scenario, seed=ctx.seed, command_line=command_line,
+                                        interceptor_speed_km_s=self.speed, overrides=self.overrides),
+                           "places": _places(ctx)},
+            "parts": {"computed": self.parts, "skipped": skipped}, "complete": False,
+            "defence": defence_summary(ctx, self.speed), "threats": self.flown.summary(),
+            **{p: None for p in ("observe", "engage", "fire_control", "cities", "footprint", "reach", "raid",
+                                      "sharing")
+               if p not in self.parts}}
+        self.save()
+        step()
+
+    def observe(self) -> None:
+        step = self.pg.task("sensors and tracking", 1)
+        self.obs = observe_threats(self.ctx, self.flown)
+        self.results["observe"] = self.obs.to_dict()
+        self.save()
+        step()
+
+    def engage(self) -> None:
+        step = self.pg.task("engagements (Monte Carlo)", 1)
+        ctx, flown = self.ctx, self.flown
+        eng, self.assessment = engage_threats(ctx, flown, ctx.scenario.analysis.trials)
+        add_diagnostics(ctx, flown, eng, self.assessment)
+        self.results["engage"] = eng
+        self.results["fire_control"] = (fire_control_comparison(ctx, flown, eng, self.obs)
+                                        if self.obs is not None else None)
+        self.save()
+        step()
+
+    def cities(self) -> None:
+        from .diagnose import city_defence
+
+        step = self.pg.task("cities", 1)
+        self.results["cities"] = city_defence(self.ctx, self.ctx.rng(7))
+        self.save()
+        step()
+
+    def footprint(self) -> None:
+        fp = self.fp = footprint_for(self.ctx, progress=self.pg)
+        self.results["footprint"] = fp.to_dict()
+        if self.exports:
+            from ..export import geojson, parquet
+
+            fc = geojson.footprint_polygons(fp.lat_deg, fp.lon_deg, fp.defended, fp.shot_opportunities,
+                                            properties={"launch": fp.launch, "missile": fp.missile})
+            geojson.write_geojson(self.out / "footprint.geojson", fc)
+            parquet.write_grid(self.out / "footprint.parquet", fp.columns())
+        self.save()
+
+    def reach(self) -> None:
+        ctx = self.ctx
+        reach = self.reach_result = reach_for(ctx, progress=self.pg)
+        add_reach_diagnostics(ctx, reach)
+        self.results["reach"] = {**reach.to_dict(), "missile": ctx.scenario.analysis.reach.missile,
+                                 "speeds_km_s": [float(v) for v in reach.speeds_km_s]}
+        if self.exports:
+            from ..export import parquet
+
+            parquet.write_grid(self.out / "reach.parquet", _columns(reach.rows))
+        self.save()
+
+    def raid(self) -> None:
+        step = self.pg.task("raid curves", 1)
+        ctx, flown = self.ctx, self.flown
+        if self.assessment is None:  # engage skipped: the raid still needs the threats' shot timelines
+            rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
+            self.assessment = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
+        raid = self.raid_result = raid_for(ctx, flown, self.assessment)
+        self.results["raid"] = {**raid.to_dict(), "headline_size": ctx.scenario.analysis.raid.headline_size}
+        self.save()
+        step()
+
+    def sharing(self) -> None:
+        from ..exchange.replay import notifications_from
+        from ..exchange.value import value_from_notifications
+
+        step = self.pg.task("early-warning sharing", 1)
+        obs = self.obs if self.obs is not None else observe_threats(self.ctx, self.flown)
+        events, note = notifications_from(self.ctx, self.flown, obs)
+        self.results["sharing"] = value_from_notifications(self.ctx, events, note)
+        self.save()
+        step()
+
+    def report(self, formats, t_start: float) -> None:
         from ..report.build import scenario_report
         from ..report.html import save_figures
+        from .numbers import headline_numbers
 
-        figures = scenario_report(out / "report.html", ctx, results, fp, reach, raid, flown, assessment)
-        results["figures"] = save_figures(figures, out / "figures", formats)
+        results = self.results
+        results["headline"] = {k: n.to_dict() for k, n in headline_numbers(results).items()}
+        step = self.pg.task("report", 1)
+        figures = scenario_report(self.out / "report.html", self.ctx, results, self.fp, self.reach_result,
+                                  self.raid_result, self.flown, self.assessment)
+        results["figures"] = save_figures(figures, self.out / "figures", formats)
         results["seconds"] = round(time.perf_counter() - t_start, 1)
-        write_json(out / "results.json", results)
+        results["complete"] = True
+        self.save()
         step()
-    return results
 
 
 def key_assumption_names(sc, scenario, overrides, seed) -> list[str]:
@@ -435,7 +513,7 @@ def fire_control_comparison(ctx, flown, eng: dict, obs) -> dict:
     (``observe``, the reference) and the batch surrogate's (``engage``, which every shot,
     footprint and reach figure uses), and the shot opportunities if the interceptors had to
     wait for the tracker instead (the same battle-space code, committed at the tracker's time)."""
-    rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+    rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
     observation, _ = ctx.defence.timeline(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
     tracker = np.asarray(obs.fire_control_s, float)
     a = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs, timeline=(observation, tracker))
@@ -479,7 +557,7 @@ def _places(ctx) -> dict:
         if getattr(s, "lat_deg", None) is not None:
             out[s.name] = [s.lat_deg, s.lon_deg, getattr(s, "alt_km", None)]
     for t in ctx.threat_specs:
-        for p in (t["launch"], t["target"]):
+        for p in (t.launch, t.target):
             out[p.name] = [p.lat_deg, p.lon_deg, p.alt_km]
     return out
 
@@ -490,8 +568,8 @@ def _write_track_exports(out: Path, ctx, flown, results: dict) -> None:
     from ..export import czml, geojson, kml
     from .flyouts import flyout_tracks
 
-    tracks = _tracks(flown)
-    sites = _sites(ctx)
+    tracks = track_rows(flown)
+    sites = site_rows(ctx)
     flyouts = flyout_tracks(ctx.defence.batteries, (results.get("engage") or {}).get("threats") or [])
     atomic_write_text(out / "trajectories.czml", czml.trajectories_to_czml(tracks, CZML_EPOCH, sites,
                                                                            flyouts=flyouts))
@@ -499,7 +577,8 @@ def _write_track_exports(out: Path, ctx, flown, results: dict) -> None:
     geojson.write_geojson(out / "trajectories.geojson", geojson.tracks_feature_collection(tracks, flyouts))
 
 
-def _tracks(flown):
+def track_rows(flown):
+    """The threats' tracks sampled every 10 s, as the CZML, KML and GeoJSON exports take them."""
     colors = ["#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
     out = []
     for i, s in enumerate(flown.trajectory.sample(10.0)):
@@ -508,7 +587,8 @@ def _tracks(flown):
     return out
 
 
-def _sites(ctx):
+def site_rows(ctx):
+    """The scenario's batteries, radars, launch sites and targets, as the exports take them."""
     rows = []
     for b in ctx.defence.batteries:
         rows.append({"name": b.name, "lat_deg": b.lat_deg, "lon_deg": b.lon_deg, "kind": "interceptor"})
@@ -518,7 +598,7 @@ def _sites(ctx):
             rows.append({"name": s.name, "lat_deg": s.lat_deg, "lon_deg": s.lon_deg, "kind": "radar"})
     seen = set()
     for t in ctx.threat_specs:
-        for p, kind in ((t["launch"], "launch"), (t["target"], "target")):
+        for p, kind in ((t.launch, "launch"), (t.target, "target")):
             if p.name not in seen:
                 seen.add(p.name)
                 rows.append({"name": p.name, "lat_deg": p.lat_deg, "lon_deg": p.lon_deg, "kind": kind})

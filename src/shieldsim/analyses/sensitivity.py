@@ -271,7 +271,7 @@ class Evaluator:
         from .context import load_context
         from .footprint import CHUNK, grid
         from .run import RUSSIAN_GROUP, US_GROUP, site_group
-        from .threats import fly_threat_specs
+        from .threats import fly_threat_specs, pair_threat_specs
 
         self.scenario, self.overrides, self.seed = scenario, list(overrides), seed
         ctx = load_context(scenario, self.overrides, seed)
@@ -279,15 +279,14 @@ class Evaluator:
         self.threat_specs = ctx.threat_specs
         self.flown = fly_threat_specs(ctx.threat_specs) if ctx.threat_specs else None
         self.threat_names = list(self.flown.names) if self.flown else []
-        self.threat_rcs = np.asarray([s["rocket"].payload.rcs_m2 for s in ctx.threat_specs])
+        self.threat_rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
         ra = sc.analysis.reach
         ls = [catalog.parse_place(n, "--launch") for n in (list(ra.launches) or site_group(RUSSIAN_GROUP))]
         ts = [catalog.parse_place(n, "--target") for n in (list(ra.targets) or site_group(US_GROUP))]
         rocket = catalog.missile(ra.missile, field="analysis.reach.missile")
-        specs = [{"name": f"{ra.missile} {a.name}->{b.name}", "missile": ra.missile, "rocket": rocket, "launch": a,
-                  "target": b, "trajectory": "minimum-energy", "field_to": "--target"} for a in ls for b in ts]
+        specs = pair_threat_specs(ra.missile, rocket, [(a, b) for a in ls for b in ts])
         self.russian = fly_threat_specs(specs) if specs else None
-        self.russian_pairs = [(s["launch"].name, s["target"].name) for s in specs]
+        self.russian_pairs = [(s.launch.name, s.target.name) for s in specs]
         self.russian_rcs = rocket.payload.rcs_m2  # as reach_analysis observes them
         fa = sc.analysis.footprint
         self.resolution_deg = float(resolution_deg or sc.analysis.compare_resolution_deg)
@@ -296,7 +295,7 @@ class Evaluator:
         lat, lon = grid((fa.lat_min_deg, fa.lat_max_deg, fa.lon_min_deg, fa.lon_max_deg), self.resolution_deg)
         la, lo = np.meshgrid(lat, lon, indexing="ij")
         sol = aim(frocket, math.radians(launch.lat_deg), math.radians(launch.lon_deg), launch.alt_km * 1e3,
-                  np.radians(la.ravel()), np.radians(lo.ravel()), "minimum-energy")
+                  np.radians(la.ravel()), np.radians(lo.ravel()), "minimum-energy", interpolate=True)
         idx = np.flatnonzero(sol.feasible & (sol.miss_m < 1000.0))  # as footprint.assess_aim_points
         self.fp_chunks = [(sol.trajectory[idx[s:s + CHUNK]], [f"p{i}" for i in idx[s:s + CHUNK]])
                           for s in range(0, idx.size, CHUNK)]
@@ -791,10 +790,9 @@ def run_sensitivity(scenario: str, method: str = "oat", *, samples: int | None =
     data["skipped"] = skipped
     data["evaluations"] = ev.evaluations
     data["seconds"] = round(time.perf_counter() - t0, 1)
-    if out is not None:
+    if out is not None:  # the charts first, sensitivity.json (naming them) last: it marks DIR complete
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        write_json(out / "sensitivity.json", data)
         from ..report.sensitivity import write_tornados
 
         data["charts"] = write_tornados(out, data)

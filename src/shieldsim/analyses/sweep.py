@@ -24,12 +24,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from ..errors import ScenarioError, ShieldsimError
 from ..io import atomic_write_parquet, write_json
+from ..scenario import load_yaml
 
 SPEED_PATH = "interceptor_speed_km_s"
+#: Most local Dask worker processes (``--workers``). Our own limit, not a Dask one: more
+#: single-threaded processes than this only thrash a workstation.
+MAX_WORKERS = 64
 
 
 def parse_vary(items) -> list[tuple[str, list]]:
@@ -43,7 +46,7 @@ def parse_vary(items) -> list[tuple[str, list]]:
         if not path or path in seen:
             raise ScenarioError("--vary", f"bad or repeated PATH in {item!r}")
         seen.add(path)
-        values = [yaml.safe_load(v.strip()) for v in vals.split(",") if v.strip() != ""]
+        values = [load_yaml(v.strip(), "--vary") for v in vals.split(",") if v.strip() != ""]
         if not values:
             raise ScenarioError("--vary", f"no values in {item!r}")
         out.append((path, values))
@@ -130,13 +133,42 @@ def assemble(out: Path, cells: list[dict], keys: list[str]) -> Path:
     return path
 
 
+def check_workers(n_workers, address=None, flag: str = "--workers") -> None:
+    """A local cluster of 1 to ``MAX_WORKERS`` processes (ignored with ``--dask ADDRESS``): 0 or
+    fewer would wait forever for a worker, so they are refused in one line."""
+    if address is not None:
+        return
+    if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) \
+            or not 1 <= n_workers <= MAX_WORKERS:
+        raise ScenarioError(flag, f"must be a whole number of local workers from 1 to {MAX_WORKERS}, "
+                                  f"got {str(n_workers)[:40]}")
+
+
 def run_sweep(scenario: str, vary, out, *, address: str | None = None, overrides=(), seed=None, interceptor_speed=None,
               n_workers: int = 2, progress: bool = True) -> dict:
+    """The sweep into DIR ``out``, locked against a second writer (``io.output_lock``; a second
+    sweep or run into DIR is refused in one line naming ``-o``); the cell files are atomic."""
+    from ..io import check_output_path, disk_error, output_lock
+
+    check_workers(n_workers, address)
     grid = parse_vary(vary)
     names = [p for p, _ in grid]
     cells = [dict(zip(names, combo)) for combo in itertools.product(*[v for _, v in grid])]
     resolved = _validate_cells(scenario, cells, overrides, seed)
-    out = Path(out)
+    target = check_output_path(out, "-o")
+    with output_lock(target):
+        try:
+            return _sweep_into(scenario, cells, resolved, Path(out), address, overrides, seed, interceptor_speed,
+                               n_workers, progress)
+        except OSError as exc:
+            err = disk_error(exc, target)
+            if err is None:
+                raise
+            raise err from None
+
+
+def _sweep_into(scenario, cells, resolved, out, address, overrides, seed, interceptor_speed, n_workers,
+                progress) -> dict:
     (out / "cells").mkdir(parents=True, exist_ok=True)
     keys = [cell_key(r, c, interceptor_speed) for r, c in zip(resolved, cells)]
     todo = [i for i, k in enumerate(keys) if read_cell(out / "cells" / f"{k}.json", k) is None]
@@ -164,6 +196,7 @@ def dask_client(address, n_workers: int):
     import dask
     from dask.distributed import Client, LocalCluster
 
+    check_workers(n_workers, address)
     with tempfile.TemporaryDirectory(prefix="shieldsim-dask-", ignore_cleanup_errors=True) as tmp, \
             dask.config.set({"temporary-directory": tmp, "distributed.worker.daemon": False}):
         cluster = None

@@ -27,6 +27,7 @@ import copy
 import difflib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -36,10 +37,14 @@ from typing import Any
 import yaml
 
 from ..errors import ScenarioError
+from ..validate import TAGS, is_number, show, sourced_number
 from ..vehicles import ReentryVehicle, Rocket, Stage
 
+# libyaml's parser with PyYAML's safe constructor and resolver: the semantics of yaml.safe_load,
+# ~8x faster (0.35 -> 0.04 s for the catalog); the pure-Python loader where libyaml is missing.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 KINDS = ("missile", "interceptor", "sensor", "site")
-TAGS = ("V", "R", "C", "D", "N")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SITE_GROUPS = ("iran-launch", "north-korea-launch", "russia-icbm-base", "europe-city", "us-city", "defence-site",
                "other-city")
@@ -72,15 +77,11 @@ class Site:
 
 
 # --- reading and validation ----------------------------------------------------------------
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def _check_numbers(node: Any, where: str, sourced: bool) -> None:
     """Every number is either a sourced ``{value, ...}`` mapping or sits under a ``source``."""
     if isinstance(node, dict):
         if "value" in node:
-            _check_param(node, where)
+            sourced_number(where, node, require_source=True)
             return
         has_source = isinstance(node.get("source"), str) and node["source"].strip() != ""
         for key, sub in node.items():
@@ -88,34 +89,22 @@ def _check_numbers(node: Any, where: str, sourced: bool) -> None:
     elif isinstance(node, list):
         for i, sub in enumerate(node):
             _check_numbers(sub, f"{where}.{i}", sourced)
-    elif _is_number(node) and not sourced:
+    elif is_number(node) and not sourced:
         raise ScenarioError(where, f"the number {node!r} has no source: write it as {{value: ..., source: ..., tag: ...}}")
 
 
-def _check_param(p: dict, where: str) -> None:
-    unknown = set(p) - {"value", "low", "high", "source", "tag"}
-    if unknown:
-        raise ScenarioError(where, f"unknown key(s) {sorted(unknown)} in a parameter; allowed: value, low, high, source, tag")
-    if not isinstance(p.get("source"), str) or not p["source"].strip():
-        raise ScenarioError(where, "parameter has no source")
-    if p.get("tag") not in TAGS:
-        raise ScenarioError(where, f"tag must be one of {', '.join(TAGS)}, got {p.get('tag')!r}")
-    v = p["value"]
-    if not _is_number(v) or not math.isfinite(v):
-        raise ScenarioError(where, f"value must be a finite number, got {v!r}")
-    for bound in ("low", "high"):
-        if bound in p and (not _is_number(p[bound]) or not math.isfinite(p[bound])):
-            raise ScenarioError(where, f"{bound} must be a finite number, got {p[bound]!r}")
-    if not p.get("low", v) <= v <= p.get("high", v):
-        raise ScenarioError(where, f"needs low <= value <= high, got {p.get('low')} <= {v} <= {p.get('high')}")
+def _named(e: Any, key: str, where: str, what: str) -> str:
+    """The id under ``key`` of a mapping (an entry's name, a source's key): lower case with hyphens."""
+    if not isinstance(e, dict):
+        raise ScenarioError(where, f"each {what} must be a mapping, got {type(e).__name__}")
+    name = e.get(key)
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ScenarioError(f"{where}.{key}", f"{key} must be a lower-case id with hyphens (like shahab-3), got {show(name)}")
+    return name
 
 
 def _validate_entry(e: Any, origin: str) -> None:
-    if not isinstance(e, dict):
-        raise ScenarioError(origin, f"each entry must be a mapping, got {type(e).__name__}")
-    name = e.get("name")
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        raise ScenarioError(f"{origin}.name", f"name must be a lower-case id with hyphens (like shahab-3), got {name!r}")
+    name = _named(e, "name", origin, "entry")
     where = f"{origin}[{name}]"
     if e.get("kind") not in KINDS:
         raise ScenarioError(f"{where}.kind", f"kind must be one of {', '.join(KINDS)}, got {e.get('kind')!r}")
@@ -135,7 +124,7 @@ def _validate_entry(e: Any, origin: str) -> None:
 
 def _read_file(path: Path | Any, label: str) -> list[dict]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ScenarioError(label, f"not valid YAML: {exc}") from None
     if data is None:
@@ -156,7 +145,7 @@ def read_sources(path: Path | Any, label: str = f"catalog/{SOURCES_FILE}") -> di
     read, recalled or computed there), and optionally ``published`` and ``url``.
     """
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ScenarioError(label, f"not valid YAML: {exc}") from None
     if not isinstance(data, list):
@@ -164,11 +153,7 @@ def read_sources(path: Path | Any, label: str = f"catalog/{SOURCES_FILE}") -> di
     out: dict[str, dict] = {}
     for i, s in enumerate(data):
         where = f"{label}:{i}"
-        if not isinstance(s, dict):
-            raise ScenarioError(where, f"each source must be a mapping, got {type(s).__name__}")
-        key = s.get("key")
-        if not isinstance(key, str) or not NAME_RE.match(key):
-            raise ScenarioError(f"{where}.key", f"key must be a lower-case id with hyphens, got {key!r}")
+        key = _named(s, "key", where, "source")
         where = f"{label}[{key}]"
         if key in out:
             raise ScenarioError(f"{where}.key", f"key {key!r} is used twice")
@@ -176,7 +161,7 @@ def read_sources(path: Path | Any, label: str = f"catalog/{SOURCES_FILE}") -> di
         if unknown:
             raise ScenarioError(where, f"unknown field(s) {sorted(unknown)}; allowed: {', '.join(SOURCE_FIELDS)}")
         entry = dict(s)
-        if _is_number(entry.get("year")):
+        if is_number(entry.get("year")):
             entry["year"] = str(int(entry["year"]))
         for f in _SOURCE_REQUIRED:
             if not isinstance(entry.get(f), str) or not entry[f].strip():
@@ -339,17 +324,22 @@ def get(name: str, kind: str | None = None, *, field: str = "name") -> dict:
 
 def value(param: Any) -> Any:
     """The ``value`` of a ``{value, low, high, source, tag}`` mapping, or a bare number itself."""
-    if isinstance(param, dict):
+    if isinstance(param, Mapping):
         return param["value"]
     return param
 
 
+def bound(param: Any, which: str) -> Any:
+    """``which`` (``value``, ``low`` or ``high``) of a parameter; its ``value`` where that bound
+    is not given (or the parameter is a bare number)."""
+    if isinstance(param, Mapping) and param.get(which) is not None:
+        return param[which]
+    return value(param)
+
+
 def spread(param: Any) -> tuple[float, float, float]:
     """(low, value, high) of a parameter; low = high = value where no spread is given."""
-    v = value(param)
-    if isinstance(param, dict):
-        return param.get("low", v), v, param.get("high", v)
-    return v, v, v
+    return bound(param, "low"), value(param), bound(param, "high")
 
 
 def _rocket_from_entry(e: dict, where: str) -> Rocket:

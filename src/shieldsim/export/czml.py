@@ -23,6 +23,7 @@ from czml3.properties import Clock, Color, Label, Point, PolylineMaterial, Posit
 from czml3.properties import Path as CzmlPath
 from czml3.types import TimeInterval
 
+from shieldsim.earth import wrap_lon
 from shieldsim.io import atomic_write_text
 
 __all__ = ["parse_color", "trajectories_to_czml", "write_czml"]
@@ -119,61 +120,86 @@ def trajectories_to_czml(
         t_min, t_max = min(t_min, t0), max(t_max, t1)
     intercepts = []
     for k, fly in enumerate(flyouts or ()):
-        name = str(fly.get("name", f"fly-out {k + 1}"))
-        slug = _slug(f"{fly.get('threat', '')}-{fly.get('battery', '')}-{fly.get('shot', k + 1)}")
-        t = np.asarray(fly.get("t_s", ()), dtype=float)
-        if t.size >= 2:
-            described = dict(fly, name=name, description=fly.get("description") or _flyout_text(fly))
-            packet, t0, t1 = _track_packet(described, epoch, _unique(f"flyout-{slug}", used_ids), path_width_px,
-                                           default_color="#2e86c1")
+        packet, t_lo, t_hi, intercept = _flyout_packet(fly, k, epoch, used_ids, path_width_px)
+        if packet is not None:
             packets.append(packet)
-            t_min, t_max = min(t_min, t0), max(t_max, t1)
-        point = fly.get("intercept")
-        if point is not None:
-            t_i = float(point["t_s"])
-            t_min, t_max = min(t_min, t_i), max(t_max, t_i)
-            intercepts.append((fly, point, _unique(f"intercept-{slug}", used_ids)))
-    for site in sites:
-        name = str(site.get("name", "site"))
-        kind = str(site.get("kind", "")).lower()
-        rgba = parse_color(site.get("color") or _SITE_COLORS.get(kind, "grey"))
-        packets.append(Packet(
-            id=_unique(f"site-{_slug(name)}", used_ids),
-            name=name,
-            description=f"{kind or 'site'}: {name}",
-            position=Position(cartographicDegrees=[float(site["lon_deg"]), float(site["lat_deg"]),
-                                                   float(site.get("alt_km") or 0.0) * 1e3]),
-            point=Point(pixelSize=9, color=Color(rgba=rgba), outlineColor=Color(rgba=[255, 255, 255, 255]),
-                        outlineWidth=1),
-            label=Label(text=name, font="12pt sans-serif", fillColor=Color(rgba=[255, 255, 255, 255]),
-                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
-                        show=True),
-        ))
-    for fly, point, packet_id in intercepts:
-        t_i = float(point["t_s"])
-        shot = fly.get("shot")
-        label = "intercept" + (f" (shot {shot})" if shot is not None else "")
-        packets.append(Packet(
-            id=packet_id,
-            name=f"{label}: {fly.get('threat', fly.get('name', ''))}".rstrip(": "),
-            description=(f"{fly.get('threat', 'threat')} met by {fly.get('interceptor') or 'an interceptor'} from "
-                         f"{fly.get('battery', 'its battery')} at {t_i:.1f} s after the threat's launch, "
-                         f"{float(point['alt_km']):.1f} km up"),
-            availability=TimeInterval(start=_iso(epoch + dt.timedelta(seconds=t_i)),
-                                      end=_iso(epoch + dt.timedelta(seconds=max(t_i, float(t_max))))),
-            position=Position(cartographicDegrees=[(float(point["lon_deg"]) + 180.0) % 360.0 - 180.0,
-                                                   float(point["lat_deg"]), float(point["alt_km"]) * 1e3]),
-            point=Point(pixelSize=10, color=Color(rgba=[241, 196, 15, 255]),
-                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=1),
-            label=Label(text=label, font="11pt sans-serif", fillColor=Color(rgba=[241, 196, 15, 255]),
-                        outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
-                        pixelOffset={"cartesian2": [0, -18]}, show=True),
-        ))
+        t_min, t_max = min(t_min, t_lo), max(t_max, t_hi)
+        if intercept is not None:
+            intercepts.append(intercept)
+    packets += [_site_packet(site, used_ids) for site in sites]
+    packets += [_intercept_packet(fly, point, packet_id, epoch, t_max) for fly, point, packet_id in intercepts]
+    document = Document(packets=[_preamble(document_name, epoch, t_min, t_max), *packets])
+    return document.model_dump_json(exclude_none=True)
+
+
+def _flyout_packet(fly: Mapping[str, Any], k: int, epoch: dt.datetime, used_ids: set[str], path_width_px: float):
+    """A fly-out's path packet (None under two samples), the time span it and its intercept
+    cover, and ``(fly, intercept point, packet id)`` for the intercept packet (or None)."""
+    name = str(fly.get("name", f"fly-out {k + 1}"))
+    slug = _slug(f"{fly.get('threat', '')}-{fly.get('battery', '')}-{fly.get('shot', k + 1)}")
+    t = np.asarray(fly.get("t_s", ()), dtype=float)
+    packet, t_min, t_max = None, np.inf, -np.inf
+    if t.size >= 2:
+        described = dict(fly, name=name, description=fly.get("description") or _flyout_text(fly))
+        packet, t_min, t_max = _track_packet(described, epoch, _unique(f"flyout-{slug}", used_ids), path_width_px,
+                                             default_color="#2e86c1")
+    point = fly.get("intercept")
+    if point is None:
+        return packet, t_min, t_max, None
+    t_i = float(point["t_s"])
+    return packet, min(t_min, t_i), max(t_max, t_i), (fly, point, _unique(f"intercept-{slug}", used_ids))
+
+
+def _site_packet(site: Mapping[str, Any], used_ids: set[str]) -> Packet:
+    """A labelled point for a site, coloured by its kind."""
+    name = str(site.get("name", "site"))
+    kind = str(site.get("kind", "")).lower()
+    rgba = parse_color(site.get("color") or _SITE_COLORS.get(kind, "grey"))
+    return Packet(
+        id=_unique(f"site-{_slug(name)}", used_ids),
+        name=name,
+        description=f"{kind or 'site'}: {name}",
+        position=Position(cartographicDegrees=[float(site["lon_deg"]), float(site["lat_deg"]),
+                                               float(site.get("alt_km") or 0.0) * 1e3]),
+        point=Point(pixelSize=9, color=Color(rgba=rgba), outlineColor=Color(rgba=[255, 255, 255, 255]),
+                    outlineWidth=1),
+        label=Label(text=name, font="12pt sans-serif", fillColor=Color(rgba=[255, 255, 255, 255]),
+                    outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
+                    show=True),
+    )
+
+
+def _intercept_packet(fly: Mapping[str, Any], point: Mapping[str, Any], packet_id: str, epoch: dt.datetime,
+                      t_max: float) -> Packet:
+    """The intercept point of a fly-out, shown from the intercept to the end of the clock."""
+    t_i = float(point["t_s"])
+    shot = fly.get("shot")
+    label = "intercept" + (f" (shot {shot})" if shot is not None else "")
+    return Packet(
+        id=packet_id,
+        name=f"{label}: {fly.get('threat', fly.get('name', ''))}".rstrip(": "),
+        description=(f"{fly.get('threat', 'threat')} met by {fly.get('interceptor') or 'an interceptor'} from "
+                     f"{fly.get('battery', 'its battery')} at {t_i:.1f} s after the threat's launch, "
+                     f"{float(point['alt_km']):.1f} km up"),
+        availability=TimeInterval(start=_iso(epoch + dt.timedelta(seconds=t_i)),
+                                  end=_iso(epoch + dt.timedelta(seconds=max(t_i, float(t_max))))),
+        position=Position(cartographicDegrees=[wrap_lon(float(point["lon_deg"]), degrees=True),
+                                               float(point["lat_deg"]), float(point["alt_km"]) * 1e3]),
+        point=Point(pixelSize=10, color=Color(rgba=[241, 196, 15, 255]),
+                    outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=1),
+        label=Label(text=label, font="11pt sans-serif", fillColor=Color(rgba=[241, 196, 15, 255]),
+                    outlineColor=Color(rgba=[0, 0, 0, 255]), outlineWidth=2, style="FILL_AND_OUTLINE",
+                    pixelOffset={"cartesian2": [0, -18]}, show=True),
+    )
+
+
+def _preamble(document_name: str, epoch: dt.datetime, t_min: float, t_max: float) -> Packet:
+    """The document packet, with a clock over [t_min, t_max] after the epoch (the epoch alone if empty)."""
     if np.isfinite(t_min):
         clock_start, clock_end = epoch + dt.timedelta(seconds=t_min), epoch + dt.timedelta(seconds=t_max)
     else:
         clock_start = clock_end = epoch
-    preamble = Packet(
+    return Packet(
         id="document",
         name=document_name,
         version=CZML_VERSION,
@@ -185,8 +211,6 @@ def trajectories_to_czml(
             step="SYSTEM_CLOCK_MULTIPLIER",
         ),
     )
-    document = Document(packets=[preamble, *packets])
-    return document.model_dump_json(exclude_none=True)
 
 
 def _track_packet(track: Mapping[str, Any], epoch: dt.datetime, packet_id: str, path_width_px: float,
@@ -207,7 +231,7 @@ def _track_packet(track: Mapping[str, Any], epoch: dt.datetime, packet_id: str, 
         raise ValueError(f"track {name!r}: t_s must increase strictly")
     start = epoch + dt.timedelta(seconds=float(t[0]))
     end = epoch + dt.timedelta(seconds=float(t[-1]))
-    samples = np.column_stack([t - t[0], (lon + 180.0) % 360.0 - 180.0, lat, alt_m])
+    samples = np.column_stack([t - t[0], wrap_lon(lon, degrees=True), lat, alt_m])
     rgba = parse_color(track.get("color"), default=default_color)
     packet = Packet(
         id=packet_id,

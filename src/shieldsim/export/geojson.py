@@ -23,6 +23,7 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, box, mapping
 from shapely.geometry.polygon import orient
 
+from shieldsim.earth import geodesic_circle_deg, wrap_lon
 from shieldsim.io import atomic_write_text, dumps_json, to_jsonable
 
 __all__ = [
@@ -56,11 +57,8 @@ def geodesic_circle(lat_deg: float, lon_deg: float, radius_km: float, n: int = 1
     """
     if radius_km <= 0:
         raise ValueError(f"geodesic_circle: radius_km must be positive, got {radius_km}")
-    azimuths = np.linspace(360.0, 0.0, n)
-    lon, lat, _ = WGS84.fwd(np.full(n, float(lon_deg)), np.full(n, float(lat_deg)), azimuths,
-                            np.full(n, float(radius_km) * 1e3))
-    lon = (np.asarray(lon) + 180.0) % 360.0 - 180.0
-    lat = np.asarray(lat)
+    lon, lat = geodesic_circle_deg(lat_deg, lon_deg, radius_km, np.linspace(360.0, 0.0, n))
+    lon = wrap_lon(lon, degrees=True)
     lon[-1], lat[-1] = lon[0], lat[0]
     return lon, lat
 
@@ -75,7 +73,7 @@ def split_at_antimeridian(lon_deg: Sequence[float], lat_deg: Sequence[float],
     interpolated linearly. Returns a list of ``(lon, lat, *extra)`` tuples, one per
     piece with at least two points.
     """
-    lon = (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+    lon = wrap_lon(lon_deg, degrees=True)
     cols = [np.asarray(lat_deg, dtype=float), *(np.asarray(e, dtype=float) for e in extra)]
     if lon.size == 0:
         return []

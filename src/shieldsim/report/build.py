@@ -21,10 +21,11 @@ import functools
 import html
 import math
 
+from ..earth import wrap_lon
 from ..analyses.numbers import Number, number, percent, speed_thresholds, step_curve
 from .html import write_report
 from .maps import display_name, plot_footprint, plot_ground_tracks, report_map
-from .plots import plot_engagement_timeline, plot_raid_curves, plot_speed_flip
+from .plots import plot_engagement_timeline, plot_raid_curves, plot_speed_flip, value_text
 
 SKIPPED = "Not computed (skipped): this run left out `{part}` (`--skip`/`--only`)."
 #: Raid curves closer than this (probability and warheads) are said to coincide.
@@ -46,7 +47,7 @@ def country_at(lat_deg: float, lon_deg: float, coast_deg: float = 0.3) -> str | 
     coastal site the 1:50m outline misses); None at sea."""
     from shapely.geometry import Point
 
-    pt = Point(((lon_deg + 180.0) % 360.0) - 180.0, lat_deg)
+    pt = Point(wrap_lon(lon_deg, degrees=True), lat_deg)
     shapes = _countries()
     for name, _, prepared in shapes:
         if prepared.contains(pt):
@@ -155,7 +156,7 @@ def scenario_report(path, ctx, results, fp, reach, raid, flown, assessment) -> l
     nums = stated(results)
     computed = set((results.get("parts") or {}).get("computed") or [])
     sens = load_for_report(Path(path).parent, sc.name) if "key_assumptions" in computed else None
-    words = reach_words(results)
+    words = dict(reach_words(results), speed_band=sc.report.speed_band)
     files: list[tuple[str, object]] = []
 
     summary_html = _answers(results, nums, sens, words, top_driver)
@@ -182,6 +183,7 @@ def scenario_report(path, ctx, results, fp, reach, raid, flown, assessment) -> l
     sections.append(_engage_section(results, flown, d, files, nums))
     sections.append(_raid_section(results, raid, files, nums))
     sections.append(_sensor_section(results))
+    sections.append(_sharing_section(results))
     sections.append(_provenance_section(results))
     prov = results.get("provenance") or {}
     commit = prov.get("git_commit")
@@ -277,11 +279,7 @@ def _answers(results, nums, sens, words, top_driver) -> str:
 
 
 def _v(x) -> str:
-    if isinstance(x, bool):
-        return "on" if x else "off"
-    if x is None:
-        return "?"
-    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+    return value_text(x, "on", "off")
 
 
 def _skip(part: str) -> str:
@@ -314,7 +312,8 @@ def _summary_paragraphs(ctx, results, nums) -> list[str]:
         bats.append(f"{b['inventory']} {b['interceptor']} at {place_text(b.get('site', b['name']), b['lat_deg'], b['lon_deg'])}"
                     f", {speed}")
     sensors = _join(s.name for s in d.sensors) or "no sensors"
-    out = [f"The scenario \u201c{ctx.scenario.title or ctx.scenario.name}\u201d: " + ("; ".join(bats) or "no interceptors")
+    out = [ctx.scenario.report.context.strip()] if ctx.scenario.report.context.strip() else []
+    out += [f"The scenario \u201c{ctx.scenario.title or ctx.scenario.name}\u201d: " + ("; ".join(bats) or "no interceptors")
            + f". Sensors: {sensors}. Every number comes from the physics in shieldsim and the open-source parameters "
              f"listed at the end, with seed {results['seed']}; the last section says how to reproduce the run."]
     fc = results.get("fire_control")
@@ -434,11 +433,11 @@ def _reach_section(results, reach, d, words, files, nums) -> dict:
     lows = [p["low"] for p in pub if p.get("low") is not None]
     highs = [p["high"] for p in pub if p.get("high") is not None]
     disputed = (min(lows), max(highs)) if lows and highs else (6.0, 9.0)
+    interceptors = _join(sorted({b["interceptor"] for b in results["defence"]["batteries"]}))
     flip = plot_speed_flip(speeds, fraction, disputed_km_s=disputed,
                            title=f"Could faster interceptors at {words['sites']} engage them?",
-                           ylabel="flights engageable (fraction of launch \u00d7 target pairs)")
-    interceptors = _join(sorted({b["interceptor"] for b in results["defence"]["batteries"]}))
-    _relabel(flip, "disputed in 2007", f"published estimates ({interceptors}): {disputed[0]:g}\u2013{disputed[1]:g} km/s")
+                           ylabel="flights engageable (fraction of launch \u00d7 target pairs)",
+                           band_label=_braces(f"{words['speed_band']} ({interceptors})") + ": {lo:g}\u2013{hi:g} km/s")
     figs.append(flip)
     files.append(("speed-flip", flip))
     rows = []
@@ -471,12 +470,9 @@ def _reach_section(results, reach, d, words, files, nums) -> dict:
                         "intercept_altitude_km": "Intercept altitude (km)", "why": "Why not"}}
 
 
-def _relabel(fig, prefix: str, text: str) -> None:
-    """Reword a chart's text that starts with ``prefix`` (the speed chart's 2007 label)."""
-    for ax in fig.axes:
-        for t in ax.texts:
-            if t.get_text().startswith(prefix):
-                t.set_text(text)
+def _braces(text: str) -> str:
+    """``text`` safe inside a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _engage_section(results, flown, d, files, nums) -> dict:
@@ -575,6 +571,14 @@ def _sensor_section(results) -> dict:
     return {"heading": heading, "text": "Detection windows per threat and sensor.", "table": rows}
 
 
+def _sharing_section(results) -> dict:
+    from ..exchange.value import TITLE, report_section
+
+    if results.get("sharing") is None:
+        return {"heading": TITLE, "text": _skip("sharing")}
+    return report_section(results["sharing"])
+
+
 def _provenance_section(results) -> dict:
     import yaml
 
@@ -660,7 +664,7 @@ def _assumptions(ctx, results, nums):
     out.append({"parameter": "single-shot kill probability", "value": d.sspk, "source": "scenario doctrine"})
     out.append({"parameter": "decision delay", "value": ctx.defence.decision_delay_s, "unit": "s",
                 "source": "scenario doctrine"})
-    for name in sorted({s["missile"] for s in ctx.threat_specs}):
+    for name in sorted({s.missile for s in ctx.threat_specs}):
         e = catalog.get(name, kind="missile")
         pub = e.get("published", {}).get("range_km")
         if pub:

@@ -28,6 +28,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from shieldsim.io import atomic_write_bytes, atomic_write_text
+from shieldsim.validate import is_number
 
 __all__ = [
     "build_report",
@@ -202,9 +203,7 @@ def _is_stated(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    if _is_stated(value):
-        return True
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    return _is_stated(value) or is_number(value)
 
 
 def format_value(value: Any) -> str:
@@ -437,6 +436,69 @@ def _assumption_rows(assumptions: Sequence[Mapping[str, Any]]) -> str:
     return "".join(parts)
 
 
+def _page_head(title: str, subtitle: str | None, meta: str | None) -> list[str]:
+    """The document head and the page header (title, subtitle, meta line); opens ``<main>``."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<header>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    if subtitle:
+        out.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
+    if meta:
+        out.append(f'<p class="meta">{html.escape(meta)}</p>')
+    out.append("</header><main>")
+    return out
+
+
+def _summary_html(summary_paragraphs: Sequence[str], summary_html: str | None) -> list[str]:
+    """The boxed summary ("what we found"), or nothing."""
+    if not (summary_paragraphs or summary_html):
+        return []
+    out = ['<section class="summary" id="answers" aria-label="Summary">']
+    if summary_html:
+        out.append(summary_html)
+    out += [f"<p>{html.escape(p)}</p>" for p in summary_paragraphs]
+    out.append("</section>")
+    return out
+
+
+def _contents_html(slugs: Sequence[str], sections: Sequence[Mapping[str, Any]], assumptions: bool) -> list[str]:
+    """The table of contents, for three entries or more."""
+    toc_entries = [(slug, str(s.get("heading", ""))) for slug, s in zip(slugs, sections)]
+    if assumptions:
+        toc_entries.append(("assumptions", "Assumptions and sources"))
+    if len(toc_entries) < 3:
+        return []
+    return (['<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>']
+            + [f'<li><a href="#{slug}">{html.escape(h)}</a></li>' for slug, h in toc_entries]
+            + ["</ol></nav>"])
+
+
+def _section_html(slug: str, section: Mapping[str, Any], figure_index: int,
+                  figure_format: str) -> tuple[list[str], int]:
+    """One section's markup (heading, text, html, figures, table, notes) and the running
+    figure number after it."""
+    out = [f'<section id="{slug}">', f"<h2>{html.escape(str(section.get('heading', '')))}</h2>"]
+    if section.get("text"):
+        out.append(_paragraphs(str(section["text"])))
+    if section.get("html"):
+        out.append(str(section["html"]))
+    for item in section.get("figures") or ():
+        figure_index += 1
+        out.append(_figure_html(item, figure_index, figure_format))
+    if section.get("table"):
+        out.append(html_table(section["table"], section.get("table_caption"), section.get("columns")))
+    if section.get("notes"):
+        out.append(f'<p class="small">{html.escape(str(section["notes"]))}</p>')
+    out.append("</section>")
+    return out, figure_index
+
+
 def build_report(
     title: str,
     summary_paragraphs: Sequence[str],
@@ -478,49 +540,13 @@ def build_report(
         raise ValueError(f"figure_format must be 'png' or 'svg', not {figure_format!r}")
     used: set[str] = set()
     slugs = [_slug(str(s.get("heading", f"Section {i + 1}")), used) for i, s in enumerate(sections)]
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<header>",
-        f"<h1>{html.escape(title)}</h1>",
-    ]
-    if subtitle:
-        out.append(f'<p class="subtitle">{html.escape(subtitle)}</p>')
-    if meta:
-        out.append(f'<p class="meta">{html.escape(meta)}</p>')
-    out.append("</header><main>")
-    if summary_paragraphs or summary_html:
-        out.append('<section class="summary" id="answers" aria-label="Summary">')
-        if summary_html:
-            out.append(summary_html)
-        out += [f"<p>{html.escape(p)}</p>" for p in summary_paragraphs]
-        out.append("</section>")
-    toc_entries = [(slug, str(s.get("heading", ""))) for slug, s in zip(slugs, sections)]
-    if assumptions:
-        toc_entries.append(("assumptions", "Assumptions and sources"))
-    if len(toc_entries) >= 3:
-        out.append('<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>')
-        out += [f'<li><a href="#{slug}">{html.escape(h)}</a></li>' for slug, h in toc_entries]
-        out.append("</ol></nav>")
+    out = _page_head(title, subtitle, meta)
+    out += _summary_html(summary_paragraphs, summary_html)
+    out += _contents_html(slugs, sections, bool(assumptions))
     figure_index = 0
     for slug, section in zip(slugs, sections):
-        out.append(f'<section id="{slug}">')
-        out.append(f"<h2>{html.escape(str(section.get('heading', '')))}</h2>")
-        if section.get("text"):
-            out.append(_paragraphs(str(section["text"])))
-        if section.get("html"):
-            out.append(str(section["html"]))
-        for item in section.get("figures") or ():
-            figure_index += 1
-            out.append(_figure_html(item, figure_index, figure_format))
-        if section.get("table"):
-            out.append(html_table(section["table"], section.get("table_caption"), section.get("columns")))
-        if section.get("notes"):
-            out.append(f'<p class="small">{html.escape(str(section["notes"]))}</p>')
-        out.append("</section>")
+        lines, figure_index = _section_html(slug, section, figure_index, figure_format)
+        out += lines
     if assumptions:
         out.append('<section id="assumptions"><h2>Assumptions and sources</h2>')
         out.append('<p class="small">Every input the results depend on, with where it comes from. '

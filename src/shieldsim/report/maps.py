@@ -40,6 +40,7 @@ from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, shape
 
+from shieldsim.earth import wrap_lon
 from shieldsim.export.geojson import (
     circle_geometry,
     defended_geometry,
@@ -164,7 +165,7 @@ def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
 
 
 def _lon_label(x: float, _pos: Any = None) -> str:
-    x = (x + 180.0) % 360.0 - 180.0 if abs(x) > 180.0 else x
+    x = wrap_lon(x, degrees=True) if abs(x) > 180.0 else x
     return "0°" if abs(x) < 1e-9 else f"{abs(x):g}°{'E' if x > 0 else 'W'}"
 
 
@@ -767,76 +768,20 @@ def plot_footprint(
 
     Labels are placed by ``place_labels``: none overlaps another or the legend.
     """
-    lat = np.asarray(lat_deg, dtype=float)
-    lon = np.asarray(lon_deg, dtype=float)
-    mask = np.asarray(defended).astype(bool)
-    shots = np.asarray(shot_opportunities)
-    if mask.shape != (lat.size, lon.size) or shots.shape != mask.shape:
-        raise ValueError(f"plot_footprint: defended {mask.shape} and shot_opportunities {shots.shape} "
-                         f"must both be (len(lat_deg), len(lon_deg)) = {(lat.size, lon.size)}")
-    reach = None
-    if reachable is not None:
-        reach = np.asarray(reachable).astype(bool)
-        if reach.shape != mask.shape:
-            raise ValueError(f"plot_footprint: reachable {reach.shape} must be (len(lat_deg), len(lon_deg)) = "
-                             f"{mask.shape}")
-        mask = mask & reach
+    lat, lon, mask, shots, reach = _footprint_grid(lat_deg, lon_deg, defended, shot_opportunities, reachable)
     lat_edges, lon_edges = grid_cell_edges(lat), grid_cell_edges(lon)
     launches = _launch_rows(launch)
     if extent is None:
-        # The grid's bounds, widened to show the launch sites (a launch place just outside the
-        # mapped region, e.g. Iran east of 45° E, is drawn with a margin around it).
-        lon_lo, lon_hi = float(lon_edges.min()), float(lon_edges.max())
-        lat_lo, lat_hi = float(lat_edges.min()), float(lat_edges.max())
-        for row in launches:
-            lo_, la_ = float(row["lon_deg"]), float(row["lat_deg"])
-            lon_lo, lon_hi = min(lon_lo, lo_ - LAUNCH_MARGIN_DEG), max(lon_hi, lo_ + LAUNCH_MARGIN_DEG)
-            lat_lo, lat_hi = min(lat_lo, la_ - LAUNCH_MARGIN_DEG), max(lat_hi, la_ + LAUNCH_MARGIN_DEG)
-        extent = (max(lon_lo, -180.0), min(lon_hi, 180.0), max(lat_lo, -90.0), min(lat_hi, 90.0))
+        extent = _footprint_extent(lat_edges, lon_edges, launches)
     fig = new_figure(*_map_figsize(extent, 8.5, extra_width_in=1.2, projection=projection))
     ax = fig.subplots()
     frame = base_map(ax, extent, projection=projection)
-    levels = np.where(mask, np.maximum(np.nan_to_num(shots.astype(float), nan=1.0), 1.0), np.nan)
-    n_colors = int(np.nanmax(levels)) if mask.any() else 1
-    palette = ListedColormap([_blend(DEFENDED_LIGHT, DEFENDED_DARK, k / max(n_colors - 1, 1))
-                              for k in range(n_colors)])
-    norm = BoundaryNorm(np.arange(0.5, n_colors + 1.5), palette.N)
-    lon_grid, lat_grid = np.meshgrid(np.clip(lon_edges, -180.0, 180.0), np.clip(lat_edges, -90.0, 90.0))
-    x_grid, y_grid = frame.xy(lon_grid, lat_grid)
-    # Opaque, between the land fill and the coastlines: translucent cells would show seams
-    # where projected quads overlap, and the coast and borders stay readable on top.
-    mesh = ax.pcolormesh(x_grid, y_grid, np.ma.masked_invalid(levels), cmap=palette, norm=norm,
-                         shading="flat", zorder=0.6, linewidth=0, antialiased=False)
-    mesh.set_rasterized(True)
+    mesh, n_colors = _draw_defended_cells(ax, frame, lat_edges, lon_edges, mask, shots)
     handles: list[Any] = [Patch(facecolor=_blend(DEFENDED_LIGHT, DEFENDED_DARK, 0.5), edgecolor=DEFENDED_EDGE,
                                 label=LEGEND_DEFENDED if reach is not None else "defended aim points")]
     soft: list[Any] = []
     if reach is not None:
-        # Reachable but undefended: translucent orange; out of reach: grey, hatched. Both as
-        # one polygon each (cells merged), so no seams and the land stays visible through them.
-        for cells, color, hatch, alpha, words in (
-                (reach & ~mask, UNDEFENDED_COLOR, None, 0.45, LEGEND_UNDEFENDED),
-                (~reach, OUT_OF_REACH_COLOR, "////", 0.28, LEGEND_OUT_OF_REACH)):
-            if cells.any():
-                geom = frame.geometry(defended_geometry(lat, lon, cells), max_step_deg=0.5)
-                patch = PathPatch(_polygon_path(_polygons_of(geom)), facecolor=color, alpha=alpha, edgecolor="none",
-                                  zorder=0.65)
-                patch.set_rasterized(True)
-                ax.add_patch(patch)
-                if hatch:
-                    hatched = PathPatch(_polygon_path(_polygons_of(geom)), facecolor="none", edgecolor=color,
-                                        hatch=hatch, linewidth=0.0, alpha=0.55, zorder=0.66)
-                    hatched.set_rasterized(True)
-                    ax.add_patch(hatched)
-            handles.append(Patch(facecolor=to_rgba(color, alpha), edgecolor=color, hatch=hatch, linewidth=0.6,
-                                 label=words))
-        if reach.any() and not reach.all():
-            xc, yc = frame.xy(*np.meshgrid(lon, lat))
-            edge = ax.contour(xc, yc, reach.astype(float), levels=[0.5], colors=[REACH_EDGE_COLOR],
-                              linewidths=1.4, linestyles=[(0, (6, 2))], zorder=3.2)
-            soft += [seg for seg in edge.allsegs[0]]
-            handles.append(Line2D([], [], color=REACH_EDGE_COLOR, linewidth=1.4, linestyle=(0, (6, 2)),
-                                  label=reach_label))
+        soft += _draw_reach(ax, frame, lat, lon, mask, reach, reach_label, handles)
     if mask.any():
         outline = frame.geometry(defended_geometry(lat, lon, mask), max_step_deg=0.5)
         ax.add_collection(LineCollection(_lines_of(outline), colors=DEFENDED_EDGE, linewidths=1.1, zorder=3))
@@ -858,6 +803,86 @@ def plot_footprint(
     return fig
 
 
+def _footprint_grid(lat_deg, lon_deg, defended, shot_opportunities, reachable):
+    """The footprint's arrays, shapes checked: lat, lon, defended-and-reachable mask, shots, reach."""
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
+    mask = np.asarray(defended).astype(bool)
+    shots = np.asarray(shot_opportunities)
+    if mask.shape != (lat.size, lon.size) or shots.shape != mask.shape:
+        raise ValueError(f"plot_footprint: defended {mask.shape} and shot_opportunities {shots.shape} "
+                         f"must both be (len(lat_deg), len(lon_deg)) = {(lat.size, lon.size)}")
+    reach = None
+    if reachable is not None:
+        reach = np.asarray(reachable).astype(bool)
+        if reach.shape != mask.shape:
+            raise ValueError(f"plot_footprint: reachable {reach.shape} must be (len(lat_deg), len(lon_deg)) = "
+                             f"{mask.shape}")
+        mask = mask & reach
+    return lat, lon, mask, shots, reach
+
+
+def _footprint_extent(lat_edges, lon_edges, launches) -> tuple[float, float, float, float]:
+    """The grid's bounds, widened to show the launch sites (a launch place just outside the
+    mapped region, e.g. Iran east of 45° E, is drawn with a margin around it)."""
+    lon_lo, lon_hi = float(lon_edges.min()), float(lon_edges.max())
+    lat_lo, lat_hi = float(lat_edges.min()), float(lat_edges.max())
+    for row in launches:
+        lo_, la_ = float(row["lon_deg"]), float(row["lat_deg"])
+        lon_lo, lon_hi = min(lon_lo, lo_ - LAUNCH_MARGIN_DEG), max(lon_hi, lo_ + LAUNCH_MARGIN_DEG)
+        lat_lo, lat_hi = min(lat_lo, la_ - LAUNCH_MARGIN_DEG), max(lat_hi, la_ + LAUNCH_MARGIN_DEG)
+    return (max(lon_lo, -180.0), min(lon_hi, 180.0), max(lat_lo, -90.0), min(lat_hi, 90.0))
+
+
+def _draw_defended_cells(ax, frame: MapFrame, lat_edges, lon_edges, mask, shots):
+    """The defended cells, shaded by shot opportunities: the mesh and the number of shades."""
+    levels = np.where(mask, np.maximum(np.nan_to_num(shots.astype(float), nan=1.0), 1.0), np.nan)
+    n_colors = int(np.nanmax(levels)) if mask.any() else 1
+    palette = ListedColormap([_blend(DEFENDED_LIGHT, DEFENDED_DARK, k / max(n_colors - 1, 1))
+                              for k in range(n_colors)])
+    norm = BoundaryNorm(np.arange(0.5, n_colors + 1.5), palette.N)
+    lon_grid, lat_grid = np.meshgrid(np.clip(lon_edges, -180.0, 180.0), np.clip(lat_edges, -90.0, 90.0))
+    x_grid, y_grid = frame.xy(lon_grid, lat_grid)
+    # Opaque, between the land fill and the coastlines: translucent cells would show seams
+    # where projected quads overlap, and the coast and borders stay readable on top.
+    mesh = ax.pcolormesh(x_grid, y_grid, np.ma.masked_invalid(levels), cmap=palette, norm=norm,
+                         shading="flat", zorder=0.6, linewidth=0, antialiased=False)
+    mesh.set_rasterized(True)
+    return mesh, n_colors
+
+
+def _draw_reach(ax, frame: MapFrame, lat, lon, mask, reach, reach_label: str, handles: list[Any]) -> list[Any]:
+    """The undefended and out-of-reach cells and the edge of the missile's reach; adds their
+    legend entries to ``handles`` and returns the edge's segments (labels avoid them)."""
+    soft: list[Any] = []
+    # Reachable but undefended: translucent orange; out of reach: grey, hatched. Both as
+    # one polygon each (cells merged), so no seams and the land stays visible through them.
+    for cells, color, hatch, alpha, words in (
+            (reach & ~mask, UNDEFENDED_COLOR, None, 0.45, LEGEND_UNDEFENDED),
+            (~reach, OUT_OF_REACH_COLOR, "////", 0.28, LEGEND_OUT_OF_REACH)):
+        if cells.any():
+            geom = frame.geometry(defended_geometry(lat, lon, cells), max_step_deg=0.5)
+            patch = PathPatch(_polygon_path(_polygons_of(geom)), facecolor=color, alpha=alpha, edgecolor="none",
+                              zorder=0.65)
+            patch.set_rasterized(True)
+            ax.add_patch(patch)
+            if hatch:
+                hatched = PathPatch(_polygon_path(_polygons_of(geom)), facecolor="none", edgecolor=color,
+                                    hatch=hatch, linewidth=0.0, alpha=0.55, zorder=0.66)
+                hatched.set_rasterized(True)
+                ax.add_patch(hatched)
+        handles.append(Patch(facecolor=to_rgba(color, alpha), edgecolor=color, hatch=hatch, linewidth=0.6,
+                             label=words))
+    if reach.any() and not reach.all():
+        xc, yc = frame.xy(*np.meshgrid(lon, lat))
+        edge = ax.contour(xc, yc, reach.astype(float), levels=[0.5], colors=[REACH_EDGE_COLOR],
+                          linewidths=1.4, linestyles=[(0, (6, 2))], zorder=3.2)
+        soft += [seg for seg in edge.allsegs[0]]
+        handles.append(Line2D([], [], color=REACH_EDGE_COLOR, linewidth=1.4, linestyle=(0, (6, 2)),
+                              label=reach_label))
+    return soft
+
+
 def _blend(a: str, b: str, t: float) -> tuple[float, float, float]:
     ca = np.array([int(a[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
     cb = np.array([int(b[i:i + 2], 16) for i in (1, 3, 5)]) / 255.0
@@ -868,7 +893,7 @@ def _auto_extent(lons: list[np.ndarray], lats: list[np.ndarray], pad_deg: float 
     lon = np.concatenate([np.ravel(x) for x in lons]) if lons else np.array([])
     lat = np.concatenate([np.ravel(y) for y in lats]) if lats else np.array([])
     ok = np.isfinite(lon) & np.isfinite(lat)
-    lon, lat = (lon[ok] + 180.0) % 360.0 - 180.0, lat[ok]
+    lon, lat = wrap_lon(lon[ok], degrees=True), lat[ok]
     if lon.size == 0:
         return EUROPE_EXTENT
     return (max(float(lon.min()) - pad_deg, -180.0), min(float(lon.max()) + pad_deg, 180.0),
@@ -907,22 +932,42 @@ def plot_ground_tracks(
     """
     circles = [(c, *geodesic_circle(c["lat_deg"], c["lon_deg"], c["radius_km"])) for c in reach_circles]
     if extent is None:
-        if projection == "north_polar":
-            extent = (-180.0, 180.0, 20.0, 90.0)
-        else:
-            extent = _auto_extent(
-                [np.asarray(t["lon_deg"], dtype=float) for t in tracks] + [np.array([s["lon_deg"]]) for s in sites]
-                + [lon for _, lon, _ in circles],
-                [np.asarray(t["lat_deg"], dtype=float) for t in tracks] + [np.array([s["lat_deg"]]) for s in sites]
-                + [lat for _, _, lat in circles])
+        extent = _ground_track_extent(tracks, sites, circles, projection)
     wide = extent[1] - extent[0] > 90
     fig = new_figure(*_map_figsize(extent, 10.0 if wide else 8.5, projection=projection))
     ax = fig.subplots()
     frame = base_map(ax, extent, projection=projection)
-    window = shapely.box(extent[0], extent[2], extent[1], extent[3])
     handles: list[Any] = []
     requests: list[LabelRequest] = []
     markers: list[tuple[float, float, float]] = []
+    soft = _draw_reach_circles(ax, frame, circles, extent, requests)
+    if circles:
+        handles.append(Line2D([], [], color=REACH_COLOR, linestyle=(0, (5, 3)), label="interceptor reach"))
+    label_tracks = len(tracks) <= 12 if label_tracks is None else label_tracks
+    track_lines = _draw_tracks(ax, frame, tracks, label_tracks, requests, handles)
+    handles += _draw_sites(frame, sites, requests, markers)
+    legend = _legend(ax, handles) if handles else None
+    ax.set_title(title, fontsize=12)
+    place_labels(ax, requests, tracks=track_lines, soft=soft, avoid=[legend], markers=markers)
+    fig._shieldsim_map = "ground-tracks"  # noqa: SLF001
+    return fig
+
+
+def _ground_track_extent(tracks, sites, circles, projection) -> tuple[float, ...]:
+    """Everything drawn plus a margin (north of 20° N on the polar projection)."""
+    if projection == "north_polar":
+        return (-180.0, 180.0, 20.0, 90.0)
+    return _auto_extent(
+        [np.asarray(t["lon_deg"], dtype=float) for t in tracks] + [np.array([s["lon_deg"]]) for s in sites]
+        + [lon for _, lon, _ in circles],
+        [np.asarray(t["lat_deg"], dtype=float) for t in tracks] + [np.array([s["lat_deg"]]) for s in sites]
+        + [lat for _, _, lat in circles])
+
+
+def _draw_reach_circles(ax, frame: MapFrame, circles, extent, requests: list[LabelRequest]) -> list[Any]:
+    """The interceptor reach circles, shaded and outlined, each labelled on its outline;
+    returns the outlines (labels avoid them)."""
+    window = shapely.box(extent[0], extent[2], extent[1], extent[3])
     soft: list[Any] = []
     for circle, lon_c, lat_c in circles:
         area = shapely.intersection(circle_geometry(circle["lat_deg"], circle["lon_deg"], circle["radius_km"]),
@@ -938,9 +983,13 @@ def plot_ground_tracks(
             anchors = [(float(x[i]), float(y[i])) for i in order[:: max(1, order.size // 24)]]
             requests.append(LabelRequest(anchors[0][0], anchors[0][1], str(circle["label"]), priority=4,
                                          required=True, marker_pt=1.0, color=REACH_COLOR, anchors=anchors))
-    if circles:
-        handles.append(Line2D([], [], color=REACH_COLOR, linestyle=(0, (5, 3)), label="interceptor reach"))
-    label_tracks = len(tracks) <= 12 if label_tracks is None else label_tracks
+    return soft
+
+
+def _draw_tracks(ax, frame: MapFrame, tracks, label_tracks: bool, requests: list[LabelRequest],
+                 handles: list[Any]) -> list[Any]:
+    """The ground tracks (engageable solid blue, the others dashed orange), a cross at each
+    impact; adds a legend entry per kind drawn to ``handles`` and returns the lines."""
     seen = set()
     track_lines: list[Any] = []
     for track in tracks:
@@ -954,7 +1003,7 @@ def plot_ground_tracks(
         if lat.size == 0:
             continue
         track_lines += frame.line(lon, lat, color=color, linestyle=style, linewidth=1.6, zorder=4)
-        x, y = frame.xy([(lon[-1] + 180.0) % 360.0 - 180.0], [lat[-1]])
+        x, y = frame.xy([wrap_lon(lon[-1], degrees=True)], [lat[-1]])
         ax.plot(x, y, marker="x", color=color, markersize=6, markeredgewidth=1.6, zorder=5)
         if label_tracks and track.get("name"):
             requests.append(LabelRequest(float(x[0]), float(y[0]), str(track["name"]), priority=5, required=False,
@@ -963,12 +1012,7 @@ def plot_ground_tracks(
             seen.add(engageable)
             handles.append(Line2D([], [], color="#1f4e9c" if engageable else "#d35400", linestyle=style,
                                   label="engageable" if engageable else "not engageable"))
-    handles += _draw_sites(frame, sites, requests, markers)
-    legend = _legend(ax, handles) if handles else None
-    ax.set_title(title, fontsize=12)
-    place_labels(ax, requests, tracks=track_lines, soft=soft, avoid=[legend], markers=markers)
-    fig._shieldsim_map = "ground-tracks"  # noqa: SLF001
-    return fig
+    return track_lines
 
 
 # --- the maps in the report: inline SVG whose labels and legend a browser can inspect ----------

@@ -77,6 +77,16 @@ def _style_axes(ax: Any) -> None:
         ax.spines[side].set_visible(False)
 
 
+def value_text(x: Any, true: str = "true", false: str = "false") -> str:
+    """A parameter's value in a sentence or a label: numbers ``:g``, booleans as ``true``/``false``
+    (or the words given), unknown as ``?``."""
+    if isinstance(x, bool):
+        return true if x else false
+    if x is None:
+        return "?"
+    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
+
+
 def _time_or_none(value: Any) -> float | None:
     if value is None:
         return None
@@ -302,8 +312,9 @@ def plot_speed_flip(
     speeds_km_s: Sequence[float],
     fraction_engageable: Sequence[float] | Mapping[str, Sequence[float]],
     disputed_km_s: tuple[float, float] = DISPUTED_GBI_SPEED_KM_S,
-    title: str = "Could the Polish interceptors catch Russian ICBMs?",
-    ylabel: str = "Russian ICBM flights engageable (fraction)",
+    title: str = "Could faster interceptors engage the threats?",
+    ylabel: str = "flights engageable (fraction)",
+    band_label: str = "published estimates: {lo:g}\u2013{hi:g} km/s",
 ) -> Figure:
     """Fraction of threats engageable against interceptor burnout speed, disputed range shaded.
 
@@ -312,7 +323,10 @@ def plot_speed_flip(
     speeds_km_s : (n,) interceptor burnout speeds.
     fraction_engageable : (n,) fractions in [0, 1], or a dict label → (n,) for several
         curves (e.g. one per radar assumption).
-    disputed_km_s : the range argued over in 2007, shaded (default 6–9 km/s).
+    disputed_km_s : the range of published burnout speeds, shaded (default 6–9 km/s, the
+        range argued over in 2007).
+    band_label : the words over the shaded band; ``{lo}`` and ``{hi}`` are its ends (the
+        scenario's ``report.speed_band`` names it in the report).
 
     The first curve's flip (``speed_flip``) is marked: where the answer turns from
     "none" to "some", and where half the flights become engageable.
@@ -323,7 +337,7 @@ def plot_speed_flip(
     ax = fig.subplots()
     lo, hi = disputed_km_s
     ax.axvspan(lo, hi, color="#fcf3cf", zorder=0)
-    ax.text(0.5 * (lo + hi), 1.035, f"disputed in 2007: {lo:g}–{hi:g} km/s", ha="center", va="bottom",
+    ax.text(0.5 * (lo + hi), 1.035, band_label.format(lo=lo, hi=hi), ha="center", va="bottom",
             fontsize=8, color="#7d6608", transform=ax.get_xaxis_transform())
     first = None
     for label, values in curves.items():

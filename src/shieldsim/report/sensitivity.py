@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .plots import _style_axes, new_figure
+from .plots import value_text as _value_text
 
 FLIP_COLOR = "#c0392b"
 MOVE_COLOR = "#7f8c8d"
@@ -35,14 +36,6 @@ def title_of(fig: Mapping[str, Any], reach_question: str | None = None) -> str:
     if fig["verdict"]["name"] == "engageable" and reach_question:
         return reach_question
     return VERDICT_TITLES.get(fig["verdict"]["name"], "{name}").format(name=name)
-
-
-def _value_text(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "?"
-    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
 
 
 def plot_tornado(fig_data: Mapping[str, Any], max_bars: int = MAX_BARS, title: str | None = None):
