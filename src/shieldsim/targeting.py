@@ -289,7 +289,7 @@ def _solve_energy(rk, lat, lon, alt, tlat, tlon, az_t, d_t, kick0, lo_x, f_lo, h
         # Kick: parabolic step; converged once the step is below tolerance.
         k[opt] += step[sel]
         done_k[opt] |= np.abs(step[sel]) < KICK_TOL_RAD
-        dz = np.angle(np.exp(1j * (az_t[active] - az_i)))
+        dz = E.wrap_lon(az_t[active] - az_i)
         az[active] += np.where(np.isfinite(dz), dz, 0.0)
         conv = (m < MISS_TOL_M) & done_k[active]
         active = active[~conv]
@@ -343,7 +343,7 @@ def _solve_gamma(rk, lat, lon, alt, tlat, tlon, az_t, d_t, k0, t0, az0, offset, 
             dk, dt = 0.5 * dk, 0.5 * dt
         k[active] = kk + np.where(np.isfinite(dk), dk, 0.0)
         t[active] = np.clip(tt + np.where(np.isfinite(dt), dt, 0.0), t_min[active] + _DT_S, burn[active])
-        dz = np.angle(np.exp(1j * (az_t[active] - az_i[:na])))
+        dz = E.wrap_lon(az_t[active] - az_i[:na])
         az[active] += np.where(np.isfinite(dz), dz, 0.0)
         active = active[~good]
     ok &= best < 1000.0
@@ -475,7 +475,7 @@ def _fill_table(tab: _EnergyTable, bi, fj, rocket, lat0, lon0, alt0, earth, rota
     tab.ok[bi, fj] = ok
     tab.kick[bi, fj] = k
     tab.t_cut[bi, fj] = t
-    tab.daz[bi, fj] = np.angle(np.exp(1j * (az - az_t)))
+    tab.daz[bi, fj] = E.wrap_lon(az - az_t)
     tab.jac[bi, fj] = jac
     tab.d_lo[bi] = d_lo  # the same flight for every node of a bin
     tab.done[bi, fj] = True
@@ -565,7 +565,7 @@ def _table_newton(active, k, t, az, jac, rk, lat, lon, alt, tlat, tlon, az_t, d_
         dt = np.clip((-f2 * j11[a] + f1 * j21[a]) / det[a], -0.2 * burn[a], 0.2 * burn[a])
         k[a] = kk + np.where(np.isfinite(dk), dk, 0.0)
         t[a] = np.clip(tt + np.where(np.isfinite(dt), dt, 0.0), t_min[a] + _DT_S, burn[a])
-        dz = np.angle(np.exp(1j * (az_t[a] - az_i)))
+        dz = E.wrap_lon(az_t[a] - az_i)
         az[a] += np.where(np.isfinite(dz), dz, 0.0)
         active = active[~good]
     return sol_k, sol_t, sol_az, conv

@@ -403,8 +403,14 @@ def site(name: str, field: str = "site") -> Site:
 
 
 def _wrap_lon(lon: float) -> float:
-    """Longitude into [-180, 180)."""
-    return lon - 360.0 if lon >= 180.0 else lon
+    """A catalog longitude (checked to lie in [-180, 360)) into [-180, 180): those from 180 on
+    through ``earth.wrap_lon``, the one wrap (imported only then, so the catalog loads without
+    Numba); the others unchanged, to the bit."""
+    if lon < 180.0:
+        return lon
+    from ..earth import wrap_lon
+
+    return wrap_lon(float(lon), degrees=True)
 
 
 def parse_place(text: str, field: str) -> Site:

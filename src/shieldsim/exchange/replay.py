@@ -35,6 +35,7 @@ import time
 
 import numpy as np
 
+from ..earth import wrap_lon
 from ..errors import ShieldsimError
 from .messages import DEFAULT_EPOCH, Area, Event, missile_class, utc
 
@@ -80,7 +81,7 @@ def impact_ellipses(track, t_guess_s: float):
 
 
 def _area(lat, lon, a=None, b=None, orient=None, confidence=None) -> Area:
-    lon = ((float(lon) + 180.0) % 360.0) - 180.0
+    lon = wrap_lon(float(lon), degrees=True)
     return Area(lat_deg=round(float(lat), 5), lon_deg=round(lon, 5),
                 semi_major_km=None if a is None else round(float(a), 3),
                 semi_minor_km=None if b is None else round(float(b), 3),
