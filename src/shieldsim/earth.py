@@ -283,6 +283,20 @@ def _layer_state(h):
 
 
 @njit(cache=True)
+def bracket(xs, n, x):
+    """The index lo of the interval [xs[lo], xs[lo + 1]] of the ascending xs[:n] (n >= 2) that
+    holds x, by bisection (x in [xs[0], xs[n - 1]]): the one table search of the kernels."""
+    lo, hi = 0, n - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if xs[mid] <= x:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
 def density_scalar(h):
     """Air density (kg/m^3) at geometric altitude h (m), US Standard Atmosphere 1976."""
     if h < _H_LOWER_TOP:
@@ -292,14 +306,8 @@ def density_scalar(h):
         return p * _M0 / (_RSTAR * t)
     if h >= _H_TOP:
         return 0.0
-    n = _UP_H.shape[0]
-    lo, hi = 0, n - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _UP_H[mid] <= h:
-            lo = mid
-        else:
-            hi = mid
+    lo = bracket(_UP_H, _UP_H.shape[0], h)
+    hi = lo + 1
     w = (h - _UP_H[lo]) / (_UP_H[hi] - _UP_H[lo])
     return math.exp(_UP_LNRHO[lo] + w * (_UP_LNRHO[hi] - _UP_LNRHO[lo]))
 

@@ -460,13 +460,8 @@ def hermite_state(ts, ys, m, t, out):
         for j in range(6):
             out[j] = np.nan
         return
-    lo, hi = 0, m - 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if ts[mid] <= t:
-            lo = mid
-        else:
-            hi = mid
+    lo = E.bracket(ts, m, t)
+    hi = lo + 1
     _hermite(ts[lo], ts[hi], ys[lo, 0:3], ys[lo, 3:6], ys[lo, 6:9], ys[hi, 0:3], ys[hi, 3:6], ys[hi, 9:12], t, out)
 
 

@@ -298,13 +298,7 @@ def _fan_grid_points(bt, by, m, ts, cth, sth, earth, cos_slat, sin_slat, loq, la
             while lo < m - 2 and bt[lo + 1] <= t:
                 lo += 1
         else:
-            lo, hi = 0, m - 1
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if bt[mid] <= t:
-                    lo = mid
-                else:
-                    hi = mid
+            lo = E.bracket(bt, m, t)
         loq[q] = lo
         rx, ry, rz = _hermite_position(bt[lo], bt[lo + 1], by[lo, 0:3], by[lo, 3:6], by[lo + 1, 0:3], by[lo + 1, 3:6],
                                        t)
