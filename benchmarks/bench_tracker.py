@@ -45,17 +45,13 @@ def _best(fn, repeat):
 
 
 def demo_observation():
-    import numpy as np
-
+    """The demo's threats as its sensors measure them (what ``run``'s tracker starts from)."""
     from shieldsim.analyses.context import load_context
+    from shieldsim.analyses.run import observed
     from shieldsim.analyses.threats import fly_threat_specs
-    from shieldsim.sensors import observe
 
     ctx = load_context("third_site_2007")
-    flown = fly_threat_specs(ctx.threat_specs)
-    rcs = np.asarray([(s.rocket if hasattr(s, "rocket") else s["rocket"]).payload.rcs_m2 for s in ctx.threat_specs])
-    return observe(flown.trajectory, ctx.defence.sensors, rcs, ctx.rng(1), dt=ctx.defence.sensor_dt_s,
-                   threat_names=flown.names, measurements=True)
+    return observed(ctx, fly_threat_specs(ctx.threat_specs))
 
 
 def demo_part(repeat: int) -> dict:

@@ -12,9 +12,7 @@ or a chromium executable is missing; ``playwright install`` is never run (it dow
 
 import functools
 import http.server
-import importlib.util
 import itertools
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -23,16 +21,9 @@ import pytest
 
 from shieldsim.report.html import write_report
 from shieldsim.report.maps import LEGEND_OUT_OF_REACH, LEGEND_UNDEFENDED, report_map
+from tests._browser import CHROMIUM, LAUNCH_ARGS, LOOPBACK, NEEDS_CHROMIUM
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = [
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="playwright (pip install playwright) is not installed; never `playwright install`"),
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium executable (Debian: apt-get install chromium)"),
-]
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+pytestmark = NEEDS_CHROMIUM
 
 # Everything measured in the page, per inline map.
 MEASURE_JS = """

@@ -13,9 +13,7 @@ run: it downloads). Slow: the first views compute the engagements, the Russian I
 a 4-degree defended area, and SwiftShader renders the globe on the CPU.
 """
 
-import importlib.util
 import os
-import shutil
 import socket
 import threading
 import time
@@ -24,16 +22,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
-                       reason="playwright (pip install playwright) is not installed; never `playwright install`"),
-    pytest.mark.skipif(CHROMIUM is None, reason="no chromium executable (Debian: apt-get install chromium)"),
-]
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--no-first-run", "--disable-sync"]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from tests._browser import CHROMIUM, LAUNCH_ARGS, LOOPBACK, NEEDS_CHROMIUM
+
+pytestmark = [pytest.mark.slow, *NEEDS_CHROMIUM]
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "workbench.png"
 # Two Russian bases and two US cities keep the reach view quick; kozelsk -> washington needs about
 # 8.7 km/s (``shieldsim reach third_site_2007 --launch kozelsk --target washington --json``), so

@@ -33,13 +33,11 @@ STATE_ATOL_M = 1e-3
 @pytest.fixture(scope="module")
 def demo_observation():
     from shieldsim.analyses.context import load_context
+    from shieldsim.analyses.run import observed
     from shieldsim.analyses.threats import fly_threat_specs
 
     ctx = load_context("third_site_2007")
-    flown = fly_threat_specs(ctx.threat_specs)
-    rcs = np.asarray([(s.rocket if hasattr(s, "rocket") else s["rocket"]).payload.rcs_m2 for s in ctx.threat_specs])
-    return observe(flown.trajectory, ctx.defence.sensors, rcs, ctx.rng(1), dt=ctx.defence.sensor_dt_s,
-                   threat_names=flown.names, measurements=True)
+    return observed(ctx, fly_threat_specs(ctx.threat_specs))
 
 
 def _assert_same_track(ref, fast, t_end_s):

@@ -111,6 +111,11 @@ class Context:
     threat_specs: tuple[ThreatSpec, ...]
     seed: int
 
+    @property
+    def threat_rcs_m2(self) -> np.ndarray:
+        """Each threat's radar cross-section (m^2), in threat order: what the sensors see."""
+        return np.asarray([s.rocket.payload.rcs_m2 for s in self.threat_specs], dtype=float)
+
     def rng(self, stream: int = 0) -> np.random.Generator:
         """A generator per analysis stream, all derived from the scenario seed."""
         return np.random.default_rng([self.seed, stream])

@@ -34,14 +34,21 @@ CZML_EPOCH = "2007-06-08T12:00:00Z"
 US_GROUP = "us-city"
 
 
-def observe_threats(ctx, flown, track: bool = True):
-    """The observe contract for the flown threats (Stone Soup tracking for fire control)."""
+def observed(ctx, flown, measurements: bool = True):
+    """The scenario's sensors over the flown threats (detection windows and, with
+    ``measurements``, the noisy measurements the tracker takes), on the context's stream 1."""
     from ..sensors import observe
+
+    return observe(flown.trajectory, ctx.defence.sensors, ctx.threat_rcs_m2, ctx.rng(1), dt=ctx.defence.sensor_dt_s,
+                   threat_names=flown.names, measurements=measurements)
+
+
+def observe_threats(ctx, flown, track: bool = True):
+    """The observe contract for the flown threats, with their fire-control tracks (the compiled
+    UKF by default, Stone Soup the reference it is tested against: ``tracking.track_observation``)."""
     from ..tracking import track_observation
 
-    rcs = [s.rocket.payload.rcs_m2 for s in ctx.threat_specs]
-    obs = observe(flown.trajectory, ctx.defence.sensors, np.asarray(rcs), ctx.rng(1), dt=ctx.defence.sensor_dt_s,
-                  threat_names=flown.names, measurements=track)
+    obs = observed(ctx, flown, measurements=track)
     if track and any(m for m in obs.measurements.values()):
         obs = track_observation(obs)
     return obs
@@ -50,7 +57,7 @@ def observe_threats(ctx, flown, track: bool = True):
 def engage_threats(ctx, flown, n_trials: int):
     """The engage contract: battle spaces, engagements and Monte Carlo outcomes per threat."""
     d = ctx.defence
-    rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
+    rcs = ctx.threat_rcs_m2
     a = d.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
     out = d.outcomes(a, n_trials, ctx.rng(3))
     threats = []
@@ -385,7 +392,7 @@ class _Run:
         step = self.pg.task("raid curves", 1)
         ctx, flown = self.ctx, self.flown
         if self.assessment is None:  # engage skipped: the raid still needs the threats' shot timelines
-            rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
+            rcs = ctx.threat_rcs_m2
             self.assessment = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
         raid = self.raid_result = raid_for(ctx, flown, self.assessment)
         self.results["raid"] = {**raid.to_dict(), "headline_size": ctx.scenario.analysis.raid.headline_size}
@@ -513,7 +520,7 @@ def fire_control_comparison(ctx, flown, eng: dict, obs) -> dict:
     (``observe``, the reference) and the batch surrogate's (``engage``, which every shot,
     footprint and reach figure uses), and the shot opportunities if the interceptors had to
     wait for the tracker instead (the same battle-space code, committed at the tracker's time)."""
-    rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
+    rcs = ctx.threat_rcs_m2
     observation, _ = ctx.defence.timeline(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs)
     tracker = np.asarray(obs.fire_control_s, float)
     a = ctx.defence.assess(flown.trajectory, ctx.rng(2), flown.names, rcs_m2=rcs, timeline=(observation, tracker))

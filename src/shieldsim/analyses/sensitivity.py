@@ -279,7 +279,7 @@ class Evaluator:
         self.threat_specs = ctx.threat_specs
         self.flown = fly_threat_specs(ctx.threat_specs) if ctx.threat_specs else None
         self.threat_names = list(self.flown.names) if self.flown else []
-        self.threat_rcs = np.asarray([s.rocket.payload.rcs_m2 for s in ctx.threat_specs])
+        self.threat_rcs = ctx.threat_rcs_m2
         ra = sc.analysis.reach
         ls = [catalog.parse_place(n, "--launch") for n in (list(ra.launches) or site_group(RUSSIAN_GROUP))]
         ts = [catalog.parse_place(n, "--target") for n in (list(ra.targets) or site_group(US_GROUP))]

@@ -52,15 +52,11 @@ def russia_first_warning(ctx) -> dict[str, float | None]:
 
     sensors = [sensor_from_catalog(catalog.get(n, kind="sensor", field="RUSSIA_SENSORS")) for n in RUSSIA_SENSORS]
     flown = fly_threat_specs(ctx.threat_specs)
-    # as analyses.run.observe_threats reads them (threat specs: objects, or dicts before)
-    rcs = np.asarray([(s.rocket if hasattr(s, "rocket") else s["rocket"]).payload.rcs_m2 for s in ctx.threat_specs])
-    obs = observe(flown.trajectory, sensors, rcs, ctx.rng(1), dt=ctx.defence.sensor_dt_s, threat_names=flown.names,
-                  measurements=False)
-    out = {}
-    for i, name in enumerate(flown.names):
-        times = [float(o.first_detection_s[i]) for o in obs.observations if math.isfinite(o.first_detection_s[i])]
-        out[name] = min(times) if times else None
-    return out
+    obs = observe(flown.trajectory, sensors, ctx.threat_rcs_m2, ctx.rng(1), dt=ctx.defence.sensor_dt_s,
+                  threat_names=flown.names, measurements=False)
+    first = np.array([o.first_detection_s for o in obs.observations], dtype=float)  # (sensor, threat), NaN: never
+    first = np.where(np.isfinite(first), first, np.inf).min(axis=0)
+    return {name: (float(t) if np.isfinite(t) else None) for name, t in zip(flown.names, first)}
 
 
 def value_of(events: list[Event], note: dict, own: dict[str, dict[str, float | None]],

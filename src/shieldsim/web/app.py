@@ -415,14 +415,14 @@ def _scene(k) -> dict:
     res = commands.engage(k[0], trials=PAGE_TRIALS, **_run_knobs(k))
     eng = res.to_dict()
     ctx, flown = res.context, res.flown
-    rcs = _spec(ctx.threat_specs[0], "rocket").payload.rcs_m2 if ctx.threat_specs else 1.0
+    rcs = float(ctx.threat_rcs_m2[0]) if ctx.threat_specs else 1.0
     d = ctx.scenario.doctrine
     return {
         "scenario": ctx.scenario.name, "title": ctx.scenario.title, "knobs": _knob_dict(k),
         "commands": _commands(k, None), "engage": eng, "threats": flown.summary(),
         "track_settle_s": d.track_settle_s, "kill_assessment_s": d.kill_assessment_s,
         "epoch": CZML_EPOCH, "czml": globe_czml(ctx, flown, eng["threats"]), "phases": threat_phases(flown),
-        **coverage(ctx, rcs), "coverage_threat": _spec(ctx.threat_specs[0], "name") if ctx.threat_specs else None,
+        **coverage(ctx, rcs), "coverage_threat": ctx.threat_specs[0].name if ctx.threat_specs else None,
         "batteries": [{"name": b.name, "lat_deg": b.lat_deg, "lon_deg": b.lon_deg,
                        "interceptor": b.interceptor.name} for b in ctx.defence.batteries],
         "seconds": round(time.perf_counter() - t0, 2),
@@ -474,11 +474,6 @@ def _jsonable(obj):
     from ..io import to_jsonable
 
     return to_jsonable(obj)
-
-
-def _spec(spec, key: str):
-    """A field of a threat spec (a mapping in older code, a dataclass now)."""
-    return spec[key] if isinstance(spec, dict) else getattr(spec, key)
 
 
 def _stem(name: str) -> str:
